@@ -1,0 +1,1 @@
+//! Packet views over byte slices (filled in by the wire work).
