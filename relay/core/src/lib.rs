@@ -12,3 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod wire;
+pub mod flow;
+mod shard;
+
+pub use shard::{IoRequest, Shard, Transmit, Verdict};

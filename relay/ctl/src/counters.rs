@@ -29,6 +29,12 @@ impl Counter {
         self.0.load(Relaxed)
     }
 
+    /// Sets a gauge. Only the owning shard may call this (single writer).
+    #[inline]
+    pub fn set(&self, v: u64) {
+        self.0.store(v, Relaxed);
+    }
+
     /// Resets to zero; the shard does this when a slot gets a new leg.
     pub fn reset(&self) {
         self.0.store(0, Relaxed);
