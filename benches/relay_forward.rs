@@ -8,12 +8,19 @@ use std::time::Instant;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use relay_core::{IoRequest, Shard, Verdict};
-use relay_ctl::{Command, Latch, LegId, LegSpec, Mailbox, Mode, NoWake, PayloadTypes, PortRange, ShardId};
+use relay_ctl::{
+    Command, Latch, LegId, LegSpec, Mailbox, Mode, NoWake, PayloadTypes, PortRange, ShardId,
+};
 
 const BATCH: usize = 64;
 
 fn shard_with_bridge(mode: Mode) -> (Shard, u16, SocketAddr) {
-    let mb = Arc::new(Mailbox::new(ShardId(0), PortRange::new(20000, 20100), 64, Arc::new(NoWake)));
+    let mb = Arc::new(Mailbox::new(
+        ShardId(0),
+        PortRange::new(20000, 20100),
+        64,
+        Arc::new(NoWake),
+    ));
     let mut shard = Shard::new(mb);
     let now = Instant::now();
     let a: SocketAddr = "127.0.0.1:4000".parse().unwrap();
@@ -25,7 +32,9 @@ fn shard_with_bridge(mode: Mode) -> (Shard, u16, SocketAddr) {
     sa.mode = mode;
     let mut sb = LegSpec::new(20002);
     sb.remote = Some(b);
-    sb.latch = Latch::Learn { relearn_after_silence: None };
+    sb.latch = Latch::Learn {
+        relearn_after_silence: None,
+    };
     let (la, lb) = (LegId::new(0, 1), LegId::new(2, 1));
     shard.handle_command(now, Command::AddLeg { leg: la, spec: sa });
     shard.handle_command(now, Command::AddLeg { leg: lb, spec: sb });
@@ -57,11 +66,22 @@ fn forward(c: &mut Criterion) {
     g.throughput(Throughput::Elements(BATCH as u64));
     for (name, mode, from_right_source) in [
         ("plain", Mode::Forward, true),
-        ("rewrite", Mode::Rewrite { ssrc: Some(0xC0FFEE), clock_rate: 8000 }, true),
+        (
+            "rewrite",
+            Mode::Rewrite {
+                ssrc: Some(0xC0FFEE),
+                clock_rate: 8000,
+            },
+            true,
+        ),
         ("drop_wrong_source", Mode::Forward, false),
     ] {
         let (mut shard, port, src) = shard_with_bridge(mode);
-        let src = if from_right_source { src } else { "127.0.0.1:6666".parse().unwrap() };
+        let src = if from_right_source {
+            src
+        } else {
+            "127.0.0.1:6666".parse().unwrap()
+        };
         let mut bufs = batch();
         let now = Instant::now();
         g.bench_function(format!("batch/{name}/{BATCH}"), |bench| {

@@ -67,7 +67,8 @@ impl Default for RelaySection {
 
 impl Config {
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
@@ -105,13 +106,18 @@ impl RelaySection {
             self.shards
         };
         if !self.cores.is_empty() && self.cores.len() < shards {
-            bail!("relay.cores lists {} core(s) for {shards} shard(s)", self.cores.len());
+            bail!(
+                "relay.cores lists {} core(s) for {shards} shard(s)",
+                self.cores.len()
+            );
         }
         if !self.buffers.is_power_of_two() {
             bail!("relay.buffers ({}) must be a power of two", self.buffers);
         }
         let port_range = PortRange::new(start, end);
-        port_range.split(shards).map_err(|e| anyhow::anyhow!("relay.port_range: {e}"))?;
+        port_range
+            .split(shards)
+            .map_err(|e| anyhow::anyhow!("relay.port_range: {e}"))?;
         Ok(RelayConfig {
             shards,
             cores: self.cores.clone(),

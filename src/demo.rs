@@ -36,8 +36,13 @@ struct Side {
 pub(crate) fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut relay = Relay::start(args.relay.clone()).context("starting the relay")?;
     let backend = relay.backend().as_str();
-    println!("relay: backend={} shards={} ports={}-{}", relay.backend().as_str(), args.relay.shards,
-        args.relay.port_range.start, args.relay.port_range.end);
+    println!(
+        "relay: backend={} shards={} ports={}-{}",
+        relay.backend().as_str(),
+        args.relay.shards,
+        args.relay.port_range.start,
+        args.relay.port_range.end
+    );
     let ip = args.relay.bind_addr;
     let mut sides: Vec<[Side; 2]> = Vec::new();
     let mut legs = Vec::new();
@@ -52,13 +57,28 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<()> {
             legs.push((la, lb));
             let side = |sock: UdpSocket, relay_port, ssrc| -> anyhow::Result<Side> {
                 sock.set_nonblocking(true)?;
-                Ok(Side { sock, relay_port, seq: 0, ts: 0, ssrc, sent_at: vec![None; 65536] })
+                Ok(Side {
+                    sock,
+                    relay_port,
+                    seq: 0,
+                    ts: 0,
+                    ssrc,
+                    sent_at: vec![None; 65536],
+                })
             };
-            sides.push([side(a, pa, 0x1000 + f as u32)?, side(b, pb, 0x2000 + f as u32)?]);
+            sides.push([
+                side(a, pa, 0x1000 + f as u32)?,
+                side(b, pb, 0x2000 + f as u32)?,
+            ]);
         }
         wait_ready(h, 2 * args.flows)?;
     }
-    println!("set up {} bridged flows ({} legs); sending 20 ms PCMU both ways for {} s", args.flows, 2 * args.flows, args.seconds);
+    println!(
+        "set up {} bridged flows ({} legs); sending 20 ms PCMU both ways for {} s",
+        args.flows,
+        2 * args.flows,
+        args.seconds
+    );
 
     let intruder = UdpSocket::bind(SocketAddr::new(ip, 0))?;
     let mut lat_us: Vec<u64> = Vec::new();
@@ -119,15 +139,39 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<()> {
     while h.poll_event().is_some() {}
     let c = h.counters();
     lat_us.sort_unstable();
-    let pct = |p: f64| lat_us.get(((lat_us.len() as f64 * p) as usize).min(lat_us.len().saturating_sub(1))).copied().unwrap_or(0);
-    let loss = if sent == 0 { 0.0 } else { 100.0 * sent.saturating_sub(received) as f64 / sent as f64 };
-    println!("relay counters: rx={} tx={} batches={} drops={}", c.rx_packets.get(), c.tx_packets.get(), c.batches.get(), c.drops_total());
+    let pct = |p: f64| {
+        lat_us
+            .get(((lat_us.len() as f64 * p) as usize).min(lat_us.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    let loss = if sent == 0 {
+        0.0
+    } else {
+        100.0 * sent.saturating_sub(received) as f64 / sent as f64
+    };
+    println!(
+        "relay counters: rx={} tx={} batches={} drops={}",
+        c.rx_packets.get(),
+        c.tx_packets.get(),
+        c.batches.get(),
+        c.drops_total()
+    );
     for (reason, n) in c.drops_by_reason().filter(|&(_, n)| n > 0) {
         println!("  dropped {n:>6} {}", reason.as_str());
     }
     for (i, (la, lb)) in legs.iter().enumerate().take(2) {
-        let (a, b) = (c.leg(la.slot).context("leg counters")?, c.leg(lb.slot).context("leg counters")?);
-        println!("  flow {i}: leg {la} rx={} tx={} | leg {lb} rx={} tx={}", a.rx_packets.get(), a.tx_packets.get(), b.rx_packets.get(), b.tx_packets.get());
+        let (a, b) = (
+            c.leg(la.slot).context("leg counters")?,
+            c.leg(lb.slot).context("leg counters")?,
+        );
+        println!(
+            "  flow {i}: leg {la} rx={} tx={} | leg {lb} rx={} tx={}",
+            a.rx_packets.get(),
+            a.tx_packets.get(),
+            b.rx_packets.get(),
+            b.tx_packets.get()
+        );
     }
     let spoofed = c.drop(DropReason::WrongSource).get();
     println!(
@@ -174,7 +218,9 @@ pub(crate) fn wait_ready(h: &mut ShardHandle, n: usize) -> anyhow::Result<Vec<Le
             Some(Event::LegReady { leg, .. }) => ready.push(leg),
             Some(Event::LegFailed { leg, error }) => bail!("{leg} failed: {error}"),
             Some(_) => {}
-            None if Instant::now() > deadline => bail!("only {} of {n} legs ready after 10 s", ready.len()),
+            None if Instant::now() > deadline => {
+                bail!("only {} of {n} legs ready after 10 s", ready.len())
+            }
             None => std::thread::sleep(Duration::from_millis(1)),
         }
     }

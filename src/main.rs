@@ -53,25 +53,56 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().cmd {
-        Cmd::Run { config, stats_every } => run(&config, stats_every),
-        Cmd::Demo { flows, seconds, backend } => {
+        Cmd::Run {
+            config,
+            stats_every,
+        } => run(&config, stats_every),
+        Cmd::Demo {
+            flows,
+            seconds,
+            backend,
+        } => {
             let text = format!("[relay]\nport_range = \"30000-30400\"\nbackend = \"{backend}\"\n");
             let relay = config::Config::parse(&text)?.relay.to_relay_config()?;
-            demo::run(demo::DemoArgs { flows: flows.clamp(1, 100), seconds: seconds.clamp(1, 600), relay })
+            demo::run(demo::DemoArgs {
+                flows: flows.clamp(1, 100),
+                seconds: seconds.clamp(1, 600),
+                relay,
+            })
         }
         Cmd::CheckConfig { file } => {
             let cfg = config::Config::load(&file)?;
             let relay = cfg.relay.to_relay_config()?;
-            let slices = relay.port_range.split(relay.shards).map_err(|e| anyhow::anyhow!(e))?;
+            let slices = relay
+                .port_range
+                .split(relay.shards)
+                .map_err(|e| anyhow::anyhow!(e))?;
             println!("config ok: {}", file.display());
-            println!("relay: backend={:?} shards={} bind={} media_timeout={:?}", relay.backend, relay.shards, relay.bind_addr, cfg.relay.media_timeout());
+            println!(
+                "relay: backend={:?} shards={} bind={} media_timeout={:?}",
+                relay.backend,
+                relay.shards,
+                relay.bind_addr,
+                cfg.relay.media_timeout()
+            );
             for (i, s) in slices.iter().enumerate() {
-                let core = relay.cores.get(i).map_or("unpinned".to_string(), |c| format!("core {c}"));
-                println!("  shard {i}: ports {}-{} ({} legs with RTCP pairs, {} with rtcp-mux), {core}", s.start, s.end, s.len() / 2, s.len());
+                let core = relay
+                    .cores
+                    .get(i)
+                    .map_or("unpinned".to_string(), |c| format!("core {c}"));
+                println!(
+                    "  shard {i}: ports {}-{} ({} legs with RTCP pairs, {} with rtcp-mux), {core}",
+                    s.start,
+                    s.end,
+                    s.len() / 2,
+                    s.len()
+                );
             }
             match relay_uring::probe_uring() {
                 Ok(()) => println!("io_uring: available on this host"),
-                Err(reason) => println!("io_uring: unavailable here ({reason}); auto would use epoll"),
+                Err(reason) => {
+                    println!("io_uring: unavailable here ({reason}); auto would use epoll")
+                }
             }
             Ok(())
         }
@@ -81,7 +112,10 @@ fn main() -> anyhow::Result<()> {
 fn run(path: &std::path::Path, stats_every: u64) -> anyhow::Result<()> {
     let cfg = config::Config::load(path)?;
     let mut relay = Relay::start(cfg.relay.to_relay_config()?).context("starting the relay")?;
-    tracing::info!(backend = relay.backend().as_str(), "callbridge running; signaling arrives with the SIP and WhatsApp legs");
+    tracing::info!(
+        backend = relay.backend().as_str(),
+        "callbridge running; signaling arrives with the SIP and WhatsApp legs"
+    );
     let term = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, term.clone())?;
@@ -96,7 +130,14 @@ fn run(path: &std::path::Path, stats_every: u64) -> anyhow::Result<()> {
             last = std::time::Instant::now();
             for h in relay.shards() {
                 let c = h.counters();
-                tracing::info!(shard = h.shard().0, rx = c.rx_packets.get(), tx = c.tx_packets.get(), drops = c.drops_total(), legs = c.legs_active.get(), "relay counters");
+                tracing::info!(
+                    shard = h.shard().0,
+                    rx = c.rx_packets.get(),
+                    tx = c.tx_packets.get(),
+                    drops = c.drops_total(),
+                    legs = c.legs_active.get(),
+                    "relay counters"
+                );
             }
         }
         if !relay.is_alive() {

@@ -9,7 +9,7 @@ use relay_ctl::Command;
 #[test]
 fn rtp_and_rtcp_flow_both_ways_through_bridged_legs() {
     for backend in backends() {
-        let mut relay = start(backend, 31000);
+        let mut relay = start(backend, 20000);
         let h = &mut relay.shards()[0];
         let (a, b) = (udp(), udp());
         let (a_rtcp, b_rtcp) = (udp(), udp());
@@ -23,26 +23,45 @@ fn rtp_and_rtcp_flow_both_ways_through_bridged_legs() {
         bridge(h, la, lb);
 
         for i in 0..20u16 {
-            a.send_to(&rtp(0, 100 + i, 160 * u32::from(i), 0xA), relay_addr(pa)).unwrap();
-            let (got, from) = recv(&b).unwrap_or_else(|| panic!("{backend:?}: A->B packet {i} lost"));
-            assert_eq!(from, relay_addr(pb), "B hears the relay from its own leg's port");
-            assert_eq!((seq_of(&got), ssrc_of(&got)), (100 + i, 0xA), "forwarded as is");
+            a.send_to(&rtp(0, 100 + i, 160 * u32::from(i), 0xA), relay_addr(pa))
+                .unwrap();
+            let (got, from) =
+                recv(&b).unwrap_or_else(|| panic!("{backend:?}: A->B packet {i} lost"));
+            assert_eq!(
+                from,
+                relay_addr(pb),
+                "B hears the relay from its own leg's port"
+            );
+            assert_eq!(
+                (seq_of(&got), ssrc_of(&got)),
+                (100 + i, 0xA),
+                "forwarded as is"
+            );
             assert_eq!(got.len(), 172);
             b.send_to(&rtp(8, 7 + i, 0, 0xB), relay_addr(pb)).unwrap();
-            let (got, from) = recv(&a).unwrap_or_else(|| panic!("{backend:?}: B->A packet {i} lost"));
+            let (got, from) =
+                recv(&a).unwrap_or_else(|| panic!("{backend:?}: B->A packet {i} lost"));
             assert_eq!(from, relay_addr(pa));
             assert_eq!(ssrc_of(&got), 0xB);
         }
         // RTCP goes between the odd ports to the RTCP addresses.
-        a_rtcp.send_to(&rtcp_sr(0xA, 777), relay_addr(pa + 1)).unwrap();
+        a_rtcp
+            .send_to(&rtcp_sr(0xA, 777), relay_addr(pa + 1))
+            .unwrap();
         let (got, from) = recv(&b_rtcp).expect("RTCP A->B");
         assert_eq!(from, relay_addr(pb + 1));
         assert_eq!(got, rtcp_sr(0xA, 777));
-        b_rtcp.send_to(&rtcp_sr(0xB, 5), relay_addr(pb + 1)).unwrap();
+        b_rtcp
+            .send_to(&rtcp_sr(0xB, 5), relay_addr(pb + 1))
+            .unwrap();
         assert_eq!(recv(&a_rtcp).expect("RTCP B->A").0, rtcp_sr(0xB, 5));
 
         let c = h.counters();
-        assert!(eventually(|| c.tx_packets.get() == 42), "{backend:?}: tx={}", c.tx_packets.get());
+        assert!(
+            eventually(|| c.tx_packets.get() == 42),
+            "{backend:?}: tx={}",
+            c.tx_packets.get()
+        );
         let lc = c.leg(la.slot).unwrap();
         assert_eq!((lc.rx_packets.get(), lc.rtcp_rx_packets.get()), (21, 1));
         assert_eq!(c.drops_total(), 0);
@@ -54,7 +73,7 @@ fn rtp_and_rtcp_flow_both_ways_through_bridged_legs() {
 #[test]
 fn rtcp_mux_legs_carry_rtp_and_rtcp_on_one_port() {
     for backend in backends() {
-        let mut relay = start(backend, 33000);
+        let mut relay = start(backend, 20000);
         let h = &mut relay.shards()[0];
         let (a, b) = (udp(), udp());
         let mut sa = strict_leg(addr(&a));
@@ -76,7 +95,7 @@ fn rtcp_mux_legs_carry_rtp_and_rtcp_on_one_port() {
 #[test]
 fn removed_leg_stops_forwarding_and_frees_its_port() {
     for backend in backends() {
-        let mut relay = start(backend, 35000);
+        let mut relay = start(backend, 20000);
         let h = &mut relay.shards()[0];
         let (a, b) = (udp(), udp());
         let (la, pa) = add_ready(h, strict_leg(addr(&a)));
@@ -85,11 +104,17 @@ fn removed_leg_stops_forwarding_and_frees_its_port() {
         a.send_to(&rtp(0, 1, 0, 1), relay_addr(pa)).unwrap();
         assert!(recv(&b).is_some());
         h.remove_leg(lb).unwrap();
-        wait_for(h, |e| matches!(e, relay_ctl::Event::Removed { leg } if *leg == lb));
+        wait_for(
+            h,
+            |e| matches!(e, relay_ctl::Event::Removed { leg } if *leg == lb),
+        );
         a.send_to(&rtp(0, 2, 0, 1), relay_addr(pa)).unwrap();
         assert_silent(&b, std::time::Duration::from_millis(200));
         let c = h.counters();
-        assert!(eventually(|| c.drop(relay_ctl::DropReason::NotBridged).get() == 1));
+        assert!(eventually(|| c
+            .drop(relay_ctl::DropReason::NotBridged)
+            .get()
+            == 1));
         assert_eq!(h.ports().in_use(), 2);
         relay.shutdown().unwrap();
     }

@@ -12,7 +12,7 @@ use relay_ctl::DropReason;
 #[test]
 fn malformed_packets_are_counted_by_reason_and_calls_continue() {
     for backend in backends() {
-        let mut relay = start(backend, 47000);
+        let mut relay = start(backend, 21500);
         let h = &mut relay.shards()[0];
         let (a, b, evil) = (udp(), udp(), udp());
         let mut sa = strict_leg(addr(&a));
@@ -44,13 +44,17 @@ fn malformed_packets_are_counted_by_reason_and_calls_continue() {
             (ext_past_end, DropReason::BadExtension),
             (padding_lies, DropReason::BadPadding),
             (rtcp_lies, DropReason::BadRtcp),
-            (vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42], DropReason::BadStun),
+            (
+                vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42],
+                DropReason::BadStun,
+            ),
         ];
         for (pkt, _) in &cases {
             evil.send_to(pkt, relay_addr(pa)).unwrap();
         }
         // An unallocated port of the shard's range.
-        evil.send_to(&good, relay_addr(pa + 100)).unwrap_or_default();
+        evil.send_to(&good, relay_addr(pa + 100))
+            .unwrap_or_default();
         a.send_to(&good, relay_addr(pa)).unwrap(); // the real A, not the leg's remote: spoofed
         assert_silent(&b, Duration::from_millis(150));
 
@@ -60,9 +64,18 @@ fn malformed_packets_are_counted_by_reason_and_calls_continue() {
             expected[r.index()] += 1;
         }
         expected[DropReason::WrongSource.index()] += 1;
-        assert!(eventually(|| c.drops_total() == cases.len() as u64 + 1), "{backend:?}: {:?}", c.drops_by_reason().collect::<Vec<_>>());
+        assert!(
+            eventually(|| c.drops_total() == cases.len() as u64 + 1),
+            "{backend:?}: {:?}",
+            c.drops_by_reason().collect::<Vec<_>>()
+        );
         for r in DropReason::ALL {
-            assert_eq!(c.drop(r).get(), expected[r.index()], "{backend:?}: {}", r.as_str());
+            assert_eq!(
+                c.drop(r).get(),
+                expected[r.index()],
+                "{backend:?}: {}",
+                r.as_str()
+            );
         }
         // The call is undisturbed.
         evil.send_to(&good, relay_addr(pa)).unwrap();

@@ -12,7 +12,7 @@ use relay_ctl::{DropReason, Event, Latch, PayloadTypes};
 #[test]
 fn strict_leg_drops_packets_from_any_other_source() {
     for backend in backends() {
-        let mut relay = start(backend, 37000);
+        let mut relay = start(backend, 23000);
         let h = &mut relay.shards()[0];
         let (a, b, evil) = (udp(), udp(), udp());
         let (la, pa) = add_ready(h, strict_leg(addr(&a)));
@@ -24,7 +24,10 @@ fn strict_leg_drops_packets_from_any_other_source() {
         assert_eq!(ssrc_of(&recv(&b).expect("legit packet").0), 0xA);
         let c = h.counters();
         assert!(eventually(|| c.drop(DropReason::WrongSource).get() == 1));
-        assert_eq!(c.leg(la.slot).unwrap().drop(DropReason::WrongSource).get(), 1);
+        assert_eq!(
+            c.leg(la.slot).unwrap().drop(DropReason::WrongSource).get(),
+            1
+        );
         relay.shutdown().unwrap();
     }
 }
@@ -32,12 +35,14 @@ fn strict_leg_drops_packets_from_any_other_source() {
 #[test]
 fn learning_leg_latches_on_first_valid_media_and_then_locks() {
     for backend in backends() {
-        let mut relay = start(backend, 39000);
+        let mut relay = start(backend, 23000);
         let h = &mut relay.shards()[0];
         let (nat, b, evil) = (udp(), udp(), udp());
         // The SDP said 127.0.0.1:9 (behind NAT); media really comes from `nat`.
         let mut sa = strict_leg(relay_addr(9));
-        sa.latch = Latch::Learn { relearn_after_silence: None };
+        sa.latch = Latch::Learn {
+            relearn_after_silence: None,
+        };
         sa.payload_types = PayloadTypes::from_list(&[0]);
         let (la, pa) = add_ready(h, sa);
         let (lb, pb) = add_ready(h, strict_leg(addr(&b)));
@@ -49,7 +54,13 @@ fn learning_leg_latches_on_first_valid_media_and_then_locks() {
         nat.send_to(&rtp(0, 1, 0, 0xA), relay_addr(pa)).unwrap();
         assert!(recv(&b).is_some());
         let ev = wait_for(h, |e| matches!(e, Event::Latched { .. }));
-        assert_eq!(ev, Event::Latched { leg: la, addr: addr(&nat) });
+        assert_eq!(
+            ev,
+            Event::Latched {
+                leg: la,
+                addr: addr(&nat)
+            }
+        );
         // B's media now goes to the learned address.
         b.send_to(&rtp(0, 1, 0, 0xB), relay_addr(pb)).unwrap();
         assert_eq!(ssrc_of(&recv(&nat).expect("to latched address").0), 0xB);
@@ -57,7 +68,11 @@ fn learning_leg_latches_on_first_valid_media_and_then_locks() {
         evil.send_to(&rtp(0, 2, 160, 0xA), relay_addr(pa)).unwrap();
         assert_silent(&b, Duration::from_millis(100));
         let c = h.counters();
-        assert!(eventually(|| c.drop(DropReason::WrongSource).get() == 2), "{:?}", c.drop(DropReason::WrongSource).get());
+        assert!(
+            eventually(|| c.drop(DropReason::WrongSource).get() == 2),
+            "{:?}",
+            c.drop(DropReason::WrongSource).get()
+        );
         relay.shutdown().unwrap();
     }
 }
@@ -65,11 +80,13 @@ fn learning_leg_latches_on_first_valid_media_and_then_locks() {
 #[test]
 fn relearn_moves_the_latch_only_for_the_same_ssrc_after_silence() {
     for backend in backends() {
-        let mut relay = start(backend, 41000 - 1000);
+        let mut relay = start(backend, 23000);
         let h = &mut relay.shards()[0];
         let (first, moved, b) = (udp(), udp(), udp());
         let mut sa = strict_leg(relay_addr(9));
-        sa.latch = Latch::Learn { relearn_after_silence: Some(Duration::from_millis(300)) };
+        sa.latch = Latch::Learn {
+            relearn_after_silence: Some(Duration::from_millis(300)),
+        };
         let (la, pa) = add_ready(h, sa);
         let (lb, pb) = add_ready(h, strict_leg(addr(&b)));
         bridge(h, la, lb);
@@ -82,9 +99,19 @@ fn relearn_moves_the_latch_only_for_the_same_ssrc_after_silence() {
         assert_silent(&b, Duration::from_millis(50));
         // Same SSRC after silence: the latch moves, reported and counted.
         moved.send_to(&rtp(0, 4, 480, 0xA), relay_addr(pa)).unwrap();
-        assert!(recv(&b).is_some());
+        assert!(
+            recv(&b).is_some(),
+            "{backend:?}: relearned packet not forwarded"
+        );
         let ev = wait_for(h, |e| matches!(e, Event::Relatched { .. }));
-        assert_eq!(ev, Event::Relatched { leg: la, from: addr(&first), to: addr(&moved) });
+        assert_eq!(
+            ev,
+            Event::Relatched {
+                leg: la,
+                from: addr(&first),
+                to: addr(&moved)
+            }
+        );
         b.send_to(&rtp(0, 1, 0, 0xB), relay_addr(pb)).unwrap();
         assert!(recv(&moved).is_some(), "media follows the moved latch");
         assert_eq!(h.counters().leg(la.slot).unwrap().relatches.get(), 1);

@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use relay_ctl::{Command, Event, Latch, LegId, LegSpec, PayloadTypes, PortRange, ShardHandle};
+
 use relay_uring::{BackendChoice, Relay, RelayConfig};
 
-/// Each relay in a test binary gets its own port range so tests can run in parallel.
+/// Each relay in a test binary gets its own 200 ports above `base`, below the
+/// kernel's ephemeral range (32768+) where the test sockets bind.
 static NEXT_RANGE: AtomicU16 = AtomicU16::new(0);
 
 /// The backends to run a test against. io_uring is probed; where it is
@@ -46,7 +48,8 @@ pub fn start(backend: BackendChoice, base: u16) -> Relay {
 
 pub fn udp() -> UdpSocket {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     s
 }
 
@@ -114,23 +117,39 @@ pub fn recv(s: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
     }
 }
 
-/// Asserts nothing arrives within `wait`.
+/// Asserts nothing arrives within `wait` (the whole of it: an early
+/// wake-up of the socket timeout does not end the wait).
 pub fn assert_silent(s: &UdpSocket, wait: Duration) {
-    s.set_read_timeout(Some(wait)).unwrap();
-    let got = recv(s);
-    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
-    assert!(got.is_none(), "expected nothing, got {:?}", got.map(|g| g.0.len()));
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 2048];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        s.set_read_timeout(Some(left)).unwrap();
+        if let Ok((n, from)) = s.recv_from(&mut buf) {
+            panic!("expected nothing, got {n} bytes from {from}");
+        }
+    }
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
 }
 
 /// Adds a leg and waits until it is ready.
 pub fn add_ready(h: &mut ShardHandle, spec: LegSpec) -> (LegId, u16) {
     let (leg, port) = h.add_leg(spec).expect("leg queued");
-    wait_for(h, |e| matches!(e, Event::LegReady { leg: l, .. } if *l == leg));
+    wait_for(
+        h,
+        |e| matches!(e, Event::LegReady { leg: l, .. } if *l == leg),
+    );
     (leg, port)
 }
 
+/// Bridges two legs and waits until the shard applied it.
 pub fn bridge(h: &mut ShardHandle, a: LegId, b: LegId) {
     h.send(Command::Bridge { a, b }).unwrap();
+    wait_for(h, |e| *e == Event::Bridged { a, b });
 }
 
 /// Waits for an event matching `f` (others are skipped), up to 5 s.

@@ -11,8 +11,8 @@
 //! written on [`Shard`].
 #![forbid(unsafe_code)]
 
-pub mod wire;
 pub mod flow;
 mod shard;
+pub mod wire;
 
 pub use shard::{IoRequest, Shard, Transmit, Verdict};

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use relay_ctl::{Command, DropReason, Event, LegError, LegId, LegSpec, Mailbox, Mode, PortRange};
 
 use crate::flow::latch::LatchOutcome;
-use crate::flow::rewrite::rewrite_rtcp;
 use crate::flow::leg::Leg;
+use crate::flow::rewrite::rewrite_rtcp;
 use crate::wire::{self, Class, RtcpCompound, RtpPacket};
 
 /// How often media timeouts are checked.
@@ -75,7 +75,10 @@ pub struct Shard {
 
 impl std::fmt::Debug for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shard").field("slice", &self.slice).field("legs", &self.active_legs()).finish()
+        f.debug_struct("Shard")
+            .field("slice", &self.slice)
+            .field("legs", &self.active_legs())
+            .finish()
     }
 }
 
@@ -180,16 +183,25 @@ impl Shard {
         }
         let busy = self.legs[slot].is_some()
             || (!spec.rtcp_mux && self.legs[slot + 1].is_some())
-            || (slot > 0 && self.legs[slot - 1].as_ref().is_some_and(|l| !l.spec.rtcp_mux));
+            || (slot > 0
+                && self.legs[slot - 1]
+                    .as_ref()
+                    .is_some_and(|l| !l.spec.rtcp_mux));
         if busy {
             return Err(LegError::SlotBusy);
         }
         if let Some(c) = self.mailbox.counters().leg(id.slot) {
             c.reset();
         }
-        self.io.push_back(IoRequest::Open { port: spec.local_port, dscp: spec.dscp });
+        self.io.push_back(IoRequest::Open {
+            port: spec.local_port,
+            dscp: spec.dscp,
+        });
         if !spec.rtcp_mux {
-            self.io.push_back(IoRequest::Open { port: spec.local_port + 1, dscp: spec.dscp });
+            self.io.push_back(IoRequest::Open {
+                port: spec.local_port + 1,
+                dscp: spec.dscp,
+            });
         }
         self.legs[slot] = Some(Leg::new(id, spec, now));
         self.mailbox.counters().legs_active.add(1);
@@ -237,6 +249,7 @@ impl Shard {
         if let Ok(l) = self.leg_mut(b) {
             l.peer = Some(a);
         }
+        self.emit(Event::Bridged { a, b });
         Ok(())
     }
 
@@ -261,7 +274,9 @@ impl Shard {
         let Some((slot, _)) = self.owner(port) else {
             return; // the leg was removed meanwhile; its Close is queued
         };
-        let Some(leg) = self.legs[slot].as_mut() else { return };
+        let Some(leg) = self.legs[slot].as_mut() else {
+            return;
+        };
         let id = leg.id;
         match result {
             Ok(()) => {
@@ -273,7 +288,10 @@ impl Shard {
             }
             Err(errno) => {
                 let _ = self.remove_leg(id);
-                self.emit(Event::LegFailed { leg: id, error: LegError::Bind(errno) });
+                self.emit(Event::LegFailed {
+                    leg: id,
+                    error: LegError::Bind(errno),
+                });
             }
         }
     }
@@ -297,7 +315,13 @@ impl Shard {
     /// Classifies, checks and rewrites one datagram received on `local_port`
     /// from `src`, in place.
     #[inline]
-    pub fn handle_datagram(&mut self, now: Instant, local_port: u16, src: SocketAddr, buf: &mut [u8]) -> Verdict {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local_port: u16,
+        src: SocketAddr,
+        buf: &mut [u8],
+    ) -> Verdict {
         let counters = self.mailbox.counters();
         counters.rx_packets.incr();
         counters.rx_bytes.add(buf.len() as u64);
@@ -317,7 +341,14 @@ impl Shard {
     }
 
     #[inline]
-    fn media(&mut self, now: Instant, slot: usize, component: Component, src: SocketAddr, buf: &mut [u8]) -> Verdict {
+    fn media(
+        &mut self,
+        now: Instant,
+        slot: usize,
+        component: Component,
+        src: SocketAddr,
+        buf: &mut [u8],
+    ) -> Verdict {
         let class = wire::classify(buf);
         let Some(leg) = self.legs[slot].as_mut() else {
             return Verdict::Drop(DropReason::UnknownFlow);
@@ -330,8 +361,9 @@ impl Shard {
         let mut notes = Notes::default();
         let result = match (class, component) {
             (Class::Rtp, Component::Rtp) => Self::rtp_in(leg, now, src, buf, &mut notes),
-            (Class::Rtcp, Component::Rtcp) => Self::rtcp_in(leg, src, buf),
-            (Class::Rtcp, Component::Rtp) if leg.spec.rtcp_mux => Self::rtcp_in(leg, src, buf),
+            // RTCP is also taken on the RTP port of a non-mux leg (endpoints
+            // that mux without negotiating it); the source checks still apply.
+            (Class::Rtcp, _) => Self::rtcp_in(leg, src, buf),
             (Class::Stun, _) => match wire::StunPacket::new_checked(&*buf) {
                 // ICE arrives with the WebRTC leg; until then STUN is recognised and counted.
                 Ok(_) => {
@@ -426,7 +458,11 @@ impl Shard {
 
     /// Checks and rewrites an RTCP compound packet received on `leg`.
     #[inline]
-    fn rtcp_in(leg: &mut Leg, src: SocketAddr, buf: &[u8]) -> Result<(LegId, Component), DropReason> {
+    fn rtcp_in(
+        leg: &mut Leg,
+        src: SocketAddr,
+        buf: &[u8],
+    ) -> Result<(LegId, Component), DropReason> {
         RtcpCompound::new_checked(&*buf).map_err(DropReason::from)?;
         if leg.rtcp_remote != Some(src) {
             // RTCP never teaches the latch on its own; a NAT may still move
@@ -517,7 +553,9 @@ impl Shard {
             _ => return,
         }
         for slot in 0..self.legs.len() {
-            let Some(leg) = self.legs[slot].as_mut() else { continue };
+            let Some(leg) = self.legs[slot].as_mut() else {
+                continue;
+            };
             let idle = leg.rtp.idle(now, leg.installed_at);
             if !leg.timed_out && idle >= leg.spec.media_timeout {
                 leg.timed_out = true;
@@ -553,5 +591,228 @@ impl Notes {
     #[inline]
     fn any(&self) -> bool {
         self.first || self.resumed || self.latched.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use relay_ctl::{Latch, NoWake, PayloadTypes, ShardId};
+
+    fn shard() -> Shard {
+        Shard::new(Arc::new(Mailbox::new(
+            ShardId(0),
+            PortRange::new(20000, 20020),
+            64,
+            Arc::new(NoWake),
+        )))
+    }
+
+    fn addr(p: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], p))
+    }
+
+    fn rtp(seq: u16, ssrc: u32) -> Vec<u8> {
+        let mut p = vec![0u8; 172];
+        p[0] = 0x80;
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+        p
+    }
+
+    /// Installs two bridged legs on 20000 (A, spec given) and 20002 (B, strict from 5000).
+    fn bridged(s: &mut Shard, now: Instant, a: LegSpec) -> (LegId, LegId) {
+        let mut b = LegSpec::new(20002);
+        b.remote = Some(addr(5000));
+        b.latch = Latch::Strict;
+        let (la, lb) = (LegId::new(0, 1), LegId::new(2, 1));
+        s.handle_command(now, Command::AddLeg { leg: la, spec: a });
+        s.handle_command(now, Command::AddLeg { leg: lb, spec: b });
+        s.handle_command(now, Command::Bridge { a: la, b: lb });
+        while let Some(r) = s.poll_io() {
+            if let IoRequest::Open { port, .. } = r {
+                s.handle_io_result(port, Ok(()));
+            }
+        }
+        (la, lb)
+    }
+
+    fn events(s: &Shard) -> Vec<Event> {
+        std::iter::from_fn(|| s.mailbox.pop_event()).collect()
+    }
+
+    #[test]
+    fn forward_routes_to_peer_remote_from_peer_port() {
+        let t = Instant::now();
+        let mut s = shard();
+        let mut a = LegSpec::new(20000);
+        a.remote = Some(addr(4000));
+        a.latch = Latch::Strict;
+        bridged(&mut s, t, a);
+        let mut p = rtp(1, 7);
+        assert_eq!(
+            s.handle_datagram(t, 20000, addr(4000), &mut p),
+            Verdict::Forward(Transmit {
+                from_port: 20002,
+                to: addr(5000),
+                len: 172
+            })
+        );
+        assert_eq!(
+            s.handle_datagram(t, 20000, addr(4001), &mut p),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        assert_eq!(
+            s.handle_datagram(t, 20010, addr(4000), &mut p),
+            Verdict::Drop(DropReason::UnknownFlow)
+        );
+        assert_eq!(
+            s.handle_datagram(t, 19000, addr(4000), &mut p),
+            Verdict::Drop(DropReason::UnknownFlow)
+        );
+        let ev = events(&s);
+        assert!(ev.contains(&Event::LegReady {
+            leg: LegId::new(0, 1),
+            port: 20000
+        }));
+        assert!(ev.contains(&Event::FirstPacket {
+            leg: LegId::new(0, 1),
+            from: addr(4000)
+        }));
+    }
+
+    #[test]
+    fn relearn_after_silence_in_the_shard() {
+        let t = Instant::now();
+        let mut s = shard();
+        let mut a = LegSpec::new(20000);
+        a.remote = Some(addr(9));
+        a.latch = Latch::Learn {
+            relearn_after_silence: Some(Duration::from_millis(300)),
+        };
+        a.payload_types = PayloadTypes::from_list(&[0]);
+        let (la, _) = bridged(&mut s, t, a);
+        assert!(matches!(
+            s.handle_datagram(t, 20000, addr(4000), &mut rtp(1, 0xA)),
+            Verdict::Forward(_)
+        ));
+        assert_eq!(
+            s.handle_datagram(t, 20000, addr(4002), &mut rtp(2, 0xA)),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        let later = t + Duration::from_millis(400);
+        assert_eq!(
+            s.handle_datagram(later, 20000, addr(4002), &mut rtp(3, 0xF)),
+            Verdict::Drop(DropReason::WrongSource)
+        );
+        assert!(matches!(
+            s.handle_datagram(later, 20000, addr(4002), &mut rtp(4, 0xA)),
+            Verdict::Forward(_)
+        ));
+        assert!(events(&s).contains(&Event::Relatched {
+            leg: la,
+            from: addr(4000),
+            to: addr(4002)
+        }));
+    }
+
+    #[test]
+    fn stale_and_bad_commands_fail_cleanly() {
+        let t = Instant::now();
+        let mut s = shard();
+        let (la, lb) = bridged(&mut s, t, LegSpec::new(20000));
+        let _ = events(&s);
+        s.handle_command(
+            t,
+            Command::RemoveLeg {
+                leg: LegId::new(0, 9),
+            },
+        );
+        s.handle_command(
+            t,
+            Command::AddLeg {
+                leg: LegId::new(1, 1),
+                spec: LegSpec::new(20001),
+            },
+        );
+        s.handle_command(
+            t,
+            Command::AddLeg {
+                leg: LegId::new(5, 1),
+                spec: LegSpec::new(20004),
+            },
+        );
+        s.handle_command(t, Command::Bridge { a: la, b: la });
+        s.handle_command(
+            t,
+            Command::UpdateLeg {
+                leg: lb,
+                spec: LegSpec::new(20004),
+            },
+        );
+        let ev = events(&s);
+        assert_eq!(
+            ev,
+            vec![
+                Event::LegFailed {
+                    leg: LegId::new(0, 9),
+                    error: LegError::UnknownLeg
+                },
+                Event::LegFailed {
+                    leg: LegId::new(1, 1),
+                    error: LegError::SlotBusy
+                },
+                Event::LegFailed {
+                    leg: LegId::new(5, 1),
+                    error: LegError::PortOutsideSlice
+                },
+                Event::LegFailed {
+                    leg: la,
+                    error: LegError::SelfBridge
+                },
+                Event::LegFailed {
+                    leg: lb,
+                    error: LegError::PortChanged
+                },
+            ]
+        );
+        assert_eq!(s.mailbox.counters().rejected_commands.get(), 5);
+    }
+
+    #[test]
+    fn bind_failure_removes_the_leg() {
+        let t = Instant::now();
+        let mut s = shard();
+        let leg = LegId::new(4, 1);
+        s.handle_command(
+            t,
+            Command::AddLeg {
+                leg,
+                spec: LegSpec::new(20004),
+            },
+        );
+        assert_eq!(
+            s.poll_io(),
+            Some(IoRequest::Open {
+                port: 20004,
+                dscp: 0
+            })
+        );
+        assert_eq!(
+            s.poll_io(),
+            Some(IoRequest::Open {
+                port: 20005,
+                dscp: 0
+            })
+        );
+        s.handle_io_result(20004, Ok(()));
+        s.handle_io_result(20005, Err(98));
+        assert_eq!(s.poll_io(), Some(IoRequest::Close { port: 20004 }));
+        assert_eq!(s.poll_io(), Some(IoRequest::Close { port: 20005 }));
+        assert_eq!(s.active_legs(), 0);
+        assert!(events(&s).contains(&Event::LegFailed {
+            leg,
+            error: LegError::Bind(98)
+        }));
     }
 }

@@ -152,7 +152,9 @@ impl ShardCounters {
 
     /// Drop counts by reason, for metrics export.
     pub fn drops_by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {
-        DropReason::ALL.iter().map(|&r| (r, self.drops[r.index()].get()))
+        DropReason::ALL
+            .iter()
+            .map(|&r| (r, self.drops[r.index()].get()))
     }
 
     /// The counters of the leg in `slot`, if the slot exists.

@@ -28,12 +28,18 @@ pub enum Event {
     LegReady { leg: LegId, port: u16 },
     /// A command on `leg` failed; the leg is not (or no longer) installed if it was an add.
     LegFailed { leg: LegId, error: LegError },
+    /// Two legs are bridged (the command took effect).
+    Bridged { a: LegId, b: LegId },
     /// First valid media packet on the leg.
     FirstPacket { leg: LegId, from: SocketAddr },
     /// The leg learned and locked its remote address.
     Latched { leg: LegId, addr: SocketAddr },
     /// The latch moved under the re-learn rule (same SSRC after silence).
-    Relatched { leg: LegId, from: SocketAddr, to: SocketAddr },
+    Relatched {
+        leg: LegId,
+        from: SocketAddr,
+        to: SocketAddr,
+    },
     /// No media for `idle` (reported once per silence).
     MediaTimeout { leg: LegId, idle: Duration },
     /// Media resumed after a reported timeout.

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crossbeam_queue::ArrayQueue;
 
-use crate::{Command, Event, LegId, LegSpec, PortAllocator, PortError, PortRange, ShardCounters, ShardId};
+use crate::{
+    Command, Event, LegId, LegSpec, PortAllocator, PortError, PortRange, ShardCounters, ShardId,
+};
 
 /// Wakes the other side of a mailbox (an eventfd for a shard, a notifier for signaling).
 pub trait Wake: Send + Sync + 'static {
@@ -44,12 +46,20 @@ pub struct Mailbox {
 
 impl std::fmt::Debug for Mailbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailbox").field("shard", &self.shard).field("slice", &self.slice).finish()
+        f.debug_struct("Mailbox")
+            .field("shard", &self.shard)
+            .field("slice", &self.slice)
+            .finish()
     }
 }
 
 impl Mailbox {
-    pub fn new(shard: ShardId, slice: PortRange, capacity: usize, event_waker: Arc<dyn Wake>) -> Self {
+    pub fn new(
+        shard: ShardId,
+        slice: PortRange,
+        capacity: usize,
+        event_waker: Arc<dyn Wake>,
+    ) -> Self {
         Self {
             shard,
             slice,
@@ -84,6 +94,11 @@ impl Mailbox {
         }
     }
 
+    /// Controller side: next event (what [`ShardHandle::poll_event`] reads).
+    pub fn pop_event(&self) -> Option<Event> {
+        self.events.pop()
+    }
+
     /// Shard side: tell signaling that events are waiting.
     pub fn wake_controller(&self) {
         self.event_waker.wake();
@@ -99,14 +114,21 @@ pub struct ShardHandle {
 
 impl std::fmt::Debug for ShardHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShardHandle").field("mailbox", &self.mailbox).field("ports", &self.ports).finish()
+        f.debug_struct("ShardHandle")
+            .field("mailbox", &self.mailbox)
+            .field("ports", &self.ports)
+            .finish()
     }
 }
 
 impl ShardHandle {
     pub fn new(mailbox: Arc<Mailbox>, shard_waker: Arc<dyn Wake>) -> Self {
         let ports = PortAllocator::new(mailbox.slice());
-        Self { mailbox, shard_waker, ports }
+        Self {
+            mailbox,
+            shard_waker,
+            ports,
+        }
     }
 
     pub fn shard(&self) -> ShardId {
@@ -123,14 +145,17 @@ impl ShardHandle {
 
     /// Queues a command and wakes the shard. Never blocks.
     pub fn send(&self, cmd: Command) -> Result<(), SendError> {
-        self.mailbox.commands.push(cmd).map_err(|c| SendError::Full(Box::new(c)))?;
+        self.mailbox
+            .commands
+            .push(cmd)
+            .map_err(|c| SendError::Full(Box::new(c)))?;
         self.shard_waker.wake();
         Ok(())
     }
 
     /// Next event from the shard, if any.
     pub fn poll_event(&self) -> Option<Event> {
-        self.mailbox.events.pop()
+        self.mailbox.pop_event()
     }
 
     /// Allocates ports for `spec` (its `local_port` is filled in) and installs the leg.
@@ -172,12 +197,20 @@ mod tests {
 
     #[test]
     fn full_queue_is_an_error_and_frees_ports() {
-        let mb = Arc::new(Mailbox::new(ShardId(0), PortRange::new(10000, 10010), 1, Arc::new(NoWake)));
+        let mb = Arc::new(Mailbox::new(
+            ShardId(0),
+            PortRange::new(10000, 10010),
+            1,
+            Arc::new(NoWake),
+        ));
         let w = Arc::new(CountWake::default());
         let mut h = ShardHandle::new(mb.clone(), w.clone());
         h.add_leg(LegSpec::new(0)).unwrap();
         assert_eq!(h.ports().in_use(), 2);
-        assert!(matches!(h.add_leg(LegSpec::new(0)), Err(SendError::Full(_))));
+        assert!(matches!(
+            h.add_leg(LegSpec::new(0)),
+            Err(SendError::Full(_))
+        ));
         assert_eq!(h.ports().in_use(), 2, "ports of a refused leg are released");
         assert_eq!(w.0.load(Ordering::Relaxed), 1);
         assert!(matches!(mb.take_command(), Some(Command::AddLeg { .. })));
@@ -185,7 +218,12 @@ mod tests {
 
     #[test]
     fn lost_events_are_counted() {
-        let mb = Mailbox::new(ShardId(0), PortRange::new(10000, 10010), 1, Arc::new(NoWake));
+        let mb = Mailbox::new(
+            ShardId(0),
+            PortRange::new(10000, 10010),
+            1,
+            Arc::new(NoWake),
+        );
         for _ in 0..10 {
             mb.push_event(Event::Stopped);
         }

@@ -45,7 +45,11 @@ impl PortRange {
     /// Cuts the range into `shards` disjoint slices, each starting on an
     /// even port and holding an even number of ports.
     pub fn split(&self, shards: usize) -> Result<Vec<Self>, PortError> {
-        let too_small = PortError::RangeTooSmall { start: self.start, end: self.end, shards };
+        let too_small = PortError::RangeTooSmall {
+            start: self.start,
+            end: self.end,
+            shards,
+        };
         let start = self.start + (self.start & 1);
         let len = usize::from(self.end.saturating_sub(start)) & !1;
         if shards == 0 || len / shards < 2 {
@@ -83,7 +87,13 @@ pub struct PortAllocator {
 impl PortAllocator {
     pub fn new(slice: PortRange) -> Self {
         let n = slice.len();
-        Self { slice, slots: vec![SlotUse::Free; n], gens: vec![0; n], cursor: 0, in_use: 0 }
+        Self {
+            slice,
+            slots: vec![SlotUse::Free; n],
+            gens: vec![0; n],
+            cursor: 0,
+            in_use: 0,
+        }
     }
 
     pub fn slice(&self) -> PortRange {
@@ -101,7 +111,11 @@ impl PortAllocator {
         let n = self.slots.len();
         // The slice starts even, so even offsets are even ports.
         let step = if rtcp_mux { 1 } else { 2 };
-        let first = if rtcp_mux { self.cursor } else { self.cursor & !1 };
+        let first = if rtcp_mux {
+            self.cursor
+        } else {
+            self.cursor & !1
+        };
         let mut off = first;
         for _ in 0..n.div_ceil(step) {
             if off >= n {
@@ -110,7 +124,9 @@ impl PortAllocator {
             let free = if rtcp_mux {
                 self.slots[off] == SlotUse::Free
             } else {
-                off + 1 < n && self.slots[off] == SlotUse::Free && self.slots[off + 1] == SlotUse::Free
+                off + 1 < n
+                    && self.slots[off] == SlotUse::Free
+                    && self.slots[off + 1] == SlotUse::Free
             };
             if free {
                 if rtcp_mux {
@@ -127,7 +143,13 @@ impl PortAllocator {
             }
             off += step;
         }
-        Err(PortError::Exhausted { kind: if rtcp_mux { "port" } else { "even/odd port pair" } })
+        Err(PortError::Exhausted {
+            kind: if rtcp_mux {
+                "port"
+            } else {
+                "even/odd port pair"
+            },
+        })
     }
 
     /// Frees the ports of `leg`. A stale or unknown id is an error and frees nothing.
@@ -187,8 +209,16 @@ mod tests {
             assert_eq!(port % 2, 0);
             got.push(leg);
         }
-        assert_eq!(a.allocate(false), Err(PortError::Exhausted { kind: "even/odd port pair" }));
-        assert_eq!(a.allocate(true).unwrap_err(), PortError::Exhausted { kind: "port" });
+        assert_eq!(
+            a.allocate(false),
+            Err(PortError::Exhausted {
+                kind: "even/odd port pair"
+            })
+        );
+        assert_eq!(
+            a.allocate(true).unwrap_err(),
+            PortError::Exhausted { kind: "port" }
+        );
         a.release(got[1]).unwrap();
         assert_eq!(a.release(got[1]), Err(PortError::NotAllocated(got[1])));
         let (leg, port) = a.allocate(false).unwrap();

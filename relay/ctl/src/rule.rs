@@ -41,7 +41,9 @@ pub enum Latch {
     /// has been silent for `relearn_after_silence`, a packet carrying the
     /// *same SSRC* from a new address moves the latch (counted and
     /// reported). `None` never re-learns.
-    Learn { relearn_after_silence: Option<Duration> },
+    Learn {
+        relearn_after_silence: Option<Duration>,
+    },
 }
 
 /// What a leg does with the media it receives, on its way to the bridged leg.
@@ -89,7 +91,9 @@ impl LegSpec {
             rtcp_mux: false,
             remote: None,
             remote_rtcp: None,
-            latch: Latch::Learn { relearn_after_silence: None },
+            latch: Latch::Learn {
+                relearn_after_silence: None,
+            },
             payload_types: PayloadTypes::ANY,
             mode: Mode::Forward,
             media_timeout: Duration::from_secs(60),

@@ -29,7 +29,9 @@ impl RawAddr {
                 self.v4 = libc::sockaddr_in {
                     sin_family: libc::AF_INET as libc::sa_family_t,
                     sin_port: a.port().to_be(),
-                    sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                    sin_addr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(a.ip().octets()),
+                    },
                     sin_zero: [0; 8],
                 };
                 size_of::<libc::sockaddr_in>() as libc::socklen_t
@@ -39,7 +41,9 @@ impl RawAddr {
                     sin6_family: libc::AF_INET6 as libc::sa_family_t,
                     sin6_port: a.port().to_be(),
                     sin6_flowinfo: a.flowinfo(),
-                    sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                    sin6_addr: libc::in6_addr {
+                        s6_addr: a.ip().octets(),
+                    },
                     sin6_scope_id: a.scope_id(),
                 };
                 size_of::<libc::sockaddr_in6>() as libc::socklen_t
@@ -65,7 +69,12 @@ pub(crate) fn parse(name: &[u8]) -> Option<SocketAddr> {
         let mut ip = [0u8; 16];
         ip.copy_from_slice(&name[8..24]);
         let scope = u32::from_ne_bytes([name[24], name[25], name[26], name[27]]);
-        Some(SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flow, scope)))
+        Some(SocketAddr::V6(SocketAddrV6::new(
+            Ipv6Addr::from(ip),
+            port,
+            flow,
+            scope,
+        )))
     } else {
         None
     }
@@ -79,7 +88,8 @@ mod tests {
         let mut raw = RawAddr::zeroed();
         let len = raw.write(a) as usize;
         // SAFETY: RawAddr is plain bytes of at least NAME_LEN.
-        let bytes = unsafe { std::slice::from_raw_parts((&raw as *const RawAddr).cast::<u8>(), len) };
+        let bytes =
+            unsafe { std::slice::from_raw_parts((&raw as *const RawAddr).cast::<u8>(), len) };
         assert_eq!(parse(bytes), Some(a));
     }
 

@@ -61,7 +61,7 @@ impl Default for RelayConfig {
         Self {
             shards: 1,
             cores: Vec::new(),
-            port_range: PortRange::new(30000, 40000),
+            port_range: PortRange::new(20000, 30000),
             bind_addr: IpAddr::from([127, 0, 0, 1]),
             backend: BackendChoice::Auto,
             queue_capacity: 4096,

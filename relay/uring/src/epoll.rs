@@ -89,7 +89,10 @@ impl Epoll {
     }
 
     fn ctl(&self, op: i32, fd: RawFd, token: u64) -> io::Result<()> {
-        let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: token };
+        let mut ev = libc::epoll_event {
+            events: libc::EPOLLIN as u32,
+            u64: token,
+        };
         // SAFETY: `ev` is live for the call.
         if unsafe { libc::epoll_ctl(self.0.as_raw_fd(), op, fd, &mut ev) } != 0 {
             return Err(io::Error::last_os_error());
@@ -119,7 +122,12 @@ pub(crate) fn run(mut shard: Shard, cfg: &RelayConfig, wake: &EventFd) -> io::Re
         let timeout = wait_ms(shard.poll_timeout(), cfg.tick);
         // SAFETY: `events` has room for `len` entries.
         let n = unsafe {
-            libc::epoll_wait(epoll.0.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, timeout)
+            libc::epoll_wait(
+                epoll.0.as_raw_fd(),
+                events.as_mut_ptr(),
+                events.len() as i32,
+                timeout,
+            )
         };
         if n < 0 {
             let e = io::Error::last_os_error();
@@ -138,7 +146,9 @@ pub(crate) fn run(mut shard: Shard, cfg: &RelayConfig, wake: &EventFd) -> io::Re
             }
             let port = (tok & 0xffff) as u16;
             let gen = (tok >> 16) as u32;
-            let Some(fd) = sockets.fd_if_gen(port, gen) else { continue };
+            let Some(fd) = sockets.fd_if_gen(port, gen) else {
+                continue;
+            };
             for _ in 0..ROUNDS_PER_SOCKET {
                 let got = receive_batch(&mut shard, &sockets, &mut batch, fd, port, now);
                 counters.counters().batches.incr();
@@ -163,7 +173,9 @@ pub(crate) fn run(mut shard: Shard, cfg: &RelayConfig, wake: &EventFd) -> io::Re
 
 fn wait_ms(next: Option<Instant>, tick: Duration) -> i32 {
     let now = Instant::now();
-    let until = next.map_or(tick, |t| t.saturating_duration_since(now)).min(tick);
+    let until = next
+        .map_or(tick, |t| t.saturating_duration_since(now))
+        .min(tick);
     // Round up so a timer is not polled early in a busy loop.
     until.as_micros().div_ceil(1000) as i32
 }
@@ -173,9 +185,11 @@ fn apply_io(shard: &mut Shard, sockets: &mut SocketTable, epoll: &Epoll) {
         match req {
             IoRequest::Open { port, dscp } => {
                 let r = sockets.open(port, dscp).and_then(|(fd, gen)| {
-                    epoll.ctl(libc::EPOLL_CTL_ADD, fd, token(port, gen)).inspect_err(|_| {
-                        sockets.close(port);
-                    })
+                    epoll
+                        .ctl(libc::EPOLL_CTL_ADD, fd, token(port, gen))
+                        .inspect_err(|_| {
+                            sockets.close(port);
+                        })
                 });
                 if let Err(e) = &r {
                     warn!(port, error = %e, "cannot open media socket");
@@ -193,11 +207,24 @@ fn apply_io(shard: &mut Shard, sockets: &mut SocketTable, epoll: &Epoll) {
 }
 
 /// Receives one batch from `fd`, runs it through the shard and sends what it forwards.
-fn receive_batch(shard: &mut Shard, sockets: &SocketTable, b: &mut Batch, fd: RawFd, port: u16, now: Instant) -> usize {
+fn receive_batch(
+    shard: &mut Shard,
+    sockets: &SocketTable,
+    b: &mut Batch,
+    fd: RawFd,
+    port: u16,
+    now: Instant,
+) -> usize {
     b.arm_receive();
     // SAFETY: every header points at live buffers and name slots owned by `b`.
     let n = unsafe {
-        libc::recvmmsg(fd, b.hdrs.as_mut_ptr(), BATCH as u32, libc::MSG_DONTWAIT, std::ptr::null_mut())
+        libc::recvmmsg(
+            fd,
+            b.hdrs.as_mut_ptr(),
+            BATCH as u32,
+            libc::MSG_DONTWAIT,
+            std::ptr::null_mut(),
+        )
     };
     if n <= 0 {
         return 0;
@@ -208,8 +235,12 @@ fn receive_batch(shard: &mut Shard, sockets: &SocketTable, b: &mut Batch, fd: Ra
         let len = b.hdrs[i].msg_len as usize;
         let namelen = (b.hdrs[i].msg_hdr.msg_namelen as usize).min(NAME_LEN);
         // SAFETY: RawAddr is NAME_LEN plain bytes; the kernel wrote `namelen` of them.
-        let name = unsafe { std::slice::from_raw_parts((&b.names[i] as *const RawAddr).cast::<u8>(), namelen) };
-        let Some(src) = addr::parse(name) else { continue };
+        let name = unsafe {
+            std::slice::from_raw_parts((&b.names[i] as *const RawAddr).cast::<u8>(), namelen)
+        };
+        let Some(src) = addr::parse(name) else {
+            continue;
+        };
         let truncated = b.hdrs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
         let start = i * b.buf_size;
         let buf = &mut b.bufs[start..start + len.min(b.buf_size)];
@@ -255,7 +286,12 @@ fn send_out(shard: &mut Shard, sockets: &SocketTable, b: &mut Batch) {
         while k < j {
             // SAFETY: headers i..j point at live buffers, iovecs and names in `b`.
             let sent = unsafe {
-                libc::sendmmsg(fd, b.out_hdrs.as_mut_ptr().add(k), (j - k) as u32, libc::MSG_DONTWAIT)
+                libc::sendmmsg(
+                    fd,
+                    b.out_hdrs.as_mut_ptr().add(k),
+                    (j - k) as u32,
+                    libc::MSG_DONTWAIT,
+                )
             };
             if sent <= 0 {
                 // The datagram at k is refused (full buffer, unreachable): drop it and go on.

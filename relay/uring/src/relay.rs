@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use relay_ctl::{Command, Event, Mailbox, NoWake, ShardHandle, ShardId, Wake};
 use relay_core::Shard;
+use relay_ctl::{Command, Event, Mailbox, NoWake, ShardHandle, ShardId, Wake};
 use tracing::{info, warn};
 
 use crate::waker::EventFd;
@@ -19,7 +19,10 @@ pub enum RelayError {
     #[error("io_uring backend unavailable: {0}")]
     UringUnavailable(String),
     #[error("shard {shard}: {source}")]
-    Io { shard: usize, source: std::io::Error },
+    Io {
+        shard: usize,
+        source: std::io::Error,
+    },
     #[error("shard {0} did not stop in time")]
     StopTimeout(usize),
     #[error("shard {0} thread panicked")]
@@ -45,7 +48,10 @@ pub struct Relay {
 
 impl std::fmt::Debug for Relay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Relay").field("backend", &self.backend).field("shards", &self.handles.len()).finish()
+        f.debug_struct("Relay")
+            .field("backend", &self.backend)
+            .field("shards", &self.handles.len())
+            .finish()
     }
 }
 
@@ -57,7 +63,10 @@ impl Relay {
 
     /// Like [`Relay::start`], with a waker signaling uses to learn that a
     /// shard queued events.
-    pub fn start_with_event_waker(cfg: RelayConfig, event_waker: Arc<dyn Wake>) -> Result<Self, RelayError> {
+    pub fn start_with_event_waker(
+        cfg: RelayConfig,
+        event_waker: Arc<dyn Wake>,
+    ) -> Result<Self, RelayError> {
         if cfg.shards == 0 {
             return Err(RelayError::Config("at least one shard is needed".into()));
         }
@@ -69,9 +78,15 @@ impl Relay {
             )));
         }
         if !cfg.buffers.is_power_of_two() {
-            return Err(RelayError::Config(format!("buffers ({}) must be a power of two", cfg.buffers)));
+            return Err(RelayError::Config(format!(
+                "buffers ({}) must be a power of two",
+                cfg.buffers
+            )));
         }
-        let slices = cfg.port_range.split(cfg.shards).map_err(|e| RelayError::Config(e.to_string()))?;
+        let slices = cfg
+            .port_range
+            .split(cfg.shards)
+            .map_err(|e| RelayError::Config(e.to_string()))?;
         let backend = match cfg.backend {
             BackendChoice::Epoll => Backend::Epoll,
             BackendChoice::Uring => {
@@ -86,13 +101,23 @@ impl Relay {
                 }
             },
         };
-        info!(backend = backend.as_str(), shards = cfg.shards, "starting relay");
+        info!(
+            backend = backend.as_str(),
+            shards = cfg.shards,
+            "starting relay"
+        );
         let cfg = Arc::new(cfg);
         let mut handles = Vec::with_capacity(cfg.shards);
         let mut threads = Vec::with_capacity(cfg.shards);
         for (i, slice) in slices.into_iter().enumerate() {
-            let wake = Arc::new(EventFd::new().map_err(|source| RelayError::Io { shard: i, source })?);
-            let mailbox = Arc::new(Mailbox::new(ShardId(i as u16), slice, cfg.queue_capacity, event_waker.clone()));
+            let wake =
+                Arc::new(EventFd::new().map_err(|source| RelayError::Io { shard: i, source })?);
+            let mailbox = Arc::new(Mailbox::new(
+                ShardId(i as u16),
+                slice,
+                cfg.queue_capacity,
+                event_waker.clone(),
+            ));
             let (tid_tx, tid_rx) = std::sync::mpsc::channel();
             let core = cfg.cores.get(i).copied();
             let thread_cfg = cfg.clone();
@@ -121,7 +146,11 @@ impl Relay {
             handles.push(ShardHandle::new(mailbox, wake));
             threads.push(ShardThread { join, tid });
         }
-        Ok(Self { handles, threads, backend })
+        Ok(Self {
+            handles,
+            threads,
+            backend,
+        })
     }
 
     /// The backend the shards run.
@@ -165,7 +194,10 @@ impl Relay {
                     first_err.get_or_insert(RelayError::StopTimeout(i));
                     break;
                 }
-                while self.handles[i].poll_event().is_some_and(|e| e != Event::Stopped) {}
+                while self.handles[i]
+                    .poll_event()
+                    .is_some_and(|e| e != Event::Stopped)
+                {}
                 std::thread::sleep(Duration::from_millis(1));
             }
             if t.join.is_finished() {

@@ -22,18 +22,33 @@ pub(crate) struct SocketTable {
 
 impl SocketTable {
     pub(crate) fn new(slice: PortRange, bind_ip: IpAddr, buffer: usize) -> Self {
-        Self { slice, bind_ip, buffer, slots: (0..slice.len()).map(|_| Slot { sock: None, gen: 0 }).collect() }
+        Self {
+            slice,
+            bind_ip,
+            buffer,
+            slots: (0..slice.len())
+                .map(|_| Slot { sock: None, gen: 0 })
+                .collect(),
+        }
     }
 
     fn index(&self, port: u16) -> Option<usize> {
-        self.slice.contains(port).then(|| usize::from(port - self.slice.start))
+        self.slice
+            .contains(port)
+            .then(|| usize::from(port - self.slice.start))
     }
 
     /// Binds a UDP socket on `port`; returns its descriptor and generation.
     pub(crate) fn open(&mut self, port: u16, dscp: u8) -> io::Result<(RawFd, u32)> {
-        let i = self.index(port).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+        let i = self
+            .index(port)
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
         let addr = SocketAddr::new(self.bind_ip, port);
-        let sock = Socket::new(Domain::for_address(addr), Type::DGRAM.nonblocking().cloexec(), Some(Protocol::UDP))?;
+        let sock = Socket::new(
+            Domain::for_address(addr),
+            Type::DGRAM.nonblocking().cloexec(),
+            Some(Protocol::UDP),
+        )?;
         if addr.is_ipv6() {
             sock.set_only_v6(true)?;
         }
@@ -42,7 +57,11 @@ impl SocketTable {
         let _ = sock.set_send_buffer_size(self.buffer);
         if dscp != 0 {
             let tos = u32::from(dscp) << 2;
-            let _ = if addr.is_ipv6() { sock.set_tclass_v6(tos) } else { sock.set_tos(tos) };
+            let _ = if addr.is_ipv6() {
+                sock.set_tclass_v6(tos)
+            } else {
+                sock.set_tos(tos)
+            };
         }
         sock.bind(&addr.into())?;
         let fd = sock.as_raw_fd();

@@ -67,8 +67,11 @@ impl BufRing {
         if !entries.is_power_of_two() || buf_size <= PAYLOAD_OFF {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        let layout = std::alloc::Layout::from_size_align(usize::from(entries) * size_of::<BufRingEntry>(), 4096)
-            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        let layout = std::alloc::Layout::from_size_align(
+            usize::from(entries) * size_of::<BufRingEntry>(),
+            4096,
+        )
+        .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
         // SAFETY: non-zero size layout; checked for null below.
         let ring = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<BufRingEntry>();
         if ring.is_null() {
@@ -159,17 +162,28 @@ struct Runtime<'a> {
 pub(crate) fn run(mut shard: Shard, cfg: &RelayConfig, wake: &EventFd) -> io::Result<()> {
     let ring = new_ring(cfg.ring_entries)?;
     if !ring.params().is_feature_ext_arg() {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, "io_uring lacks EXT_ARG (kernel < 5.11)"));
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "io_uring lacks EXT_ARG (kernel < 5.11)",
+        ));
     }
     let bufs = BufRing::new(cfg.buffers, cfg.buffer_size as usize)?;
     // SAFETY: the ring memory stays allocated until `bufs` drops, after `ring`.
-    unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, bufs.entries, BGID, 0)? };
+    unsafe {
+        ring.submitter()
+            .register_buf_ring_with_flags(bufs.ring as u64, bufs.entries, BGID, 0)?
+    };
     // SAFETY: msghdr/iovec are plain data; zero is a valid empty value.
     let zero_hdr: libc::msghdr = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
     let zero_iov: libc::iovec = unsafe { std::mem::zeroed() };
     let slots: Box<[SendSlot]> = (0..cfg.buffers)
-        .map(|_| SendSlot { hdr: zero_hdr, iov: zero_iov, name: RawAddr::zeroed(), from_port: 0 })
+        .map(|_| SendSlot {
+            hdr: zero_hdr,
+            iov: zero_iov,
+            name: RawAddr::zeroed(),
+            from_port: 0,
+        })
         .collect();
     let mut recv_hdr = Box::new(zero_hdr);
     recv_hdr.msg_namelen = NAME_LEN as libc::socklen_t;
@@ -227,9 +241,13 @@ impl Runtime<'_> {
     }
 
     fn arm_wake(&mut self) {
-        let e = opcode::Read::new(Fd(self.wake.as_raw_fd()), (&mut *self.wake_buf as *mut u64).cast(), 8)
-            .build()
-            .user_data(ud(KIND_WAKE, 0, 0));
+        let e = opcode::Read::new(
+            Fd(self.wake.as_raw_fd()),
+            (&mut *self.wake_buf as *mut u64).cast(),
+            8,
+        )
+        .build()
+        .user_data(ud(KIND_WAKE, 0, 0));
         self.push(&e);
     }
 
@@ -245,11 +263,20 @@ impl Runtime<'_> {
             self.bufs.publish();
             self.pending_publish = false;
         }
-        let ts = Timespec::new().sec(wait.as_secs()).nsec(wait.subsec_nanos());
+        let ts = Timespec::new()
+            .sec(wait.as_secs())
+            .nsec(wait.subsec_nanos());
         let args = SubmitArgs::new().timespec(&ts);
         match self.ring.submitter().submit_with_args(1, &args) {
             Ok(_) => Ok(()),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ETIME | libc::EINTR | libc::EBUSY)) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::ETIME | libc::EINTR | libc::EBUSY)
+                ) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -325,7 +352,15 @@ impl Runtime<'_> {
     }
 
     #[inline]
-    fn on_recv(&mut self, shard: &mut Shard, now: Instant, port: u16, gen: u32, res: i32, flags: u32) {
+    fn on_recv(
+        &mut self,
+        shard: &mut Shard,
+        now: Instant,
+        port: u16,
+        gen: u32,
+        res: i32,
+        flags: u32,
+    ) {
         let open_fd = self.sockets.fd_if_gen(port, gen);
         if res < 0 {
             match -res {
@@ -397,7 +432,9 @@ impl Runtime<'_> {
                 slot.hdr.msg_iov = &mut slot.iov;
                 slot.hdr.msg_iovlen = 1;
                 slot.from_port = t.from_port;
-                let e = opcode::SendMsg::new(Fd(fd), &slot.hdr).build().user_data(ud(KIND_SEND, 0, u32::from(bid)));
+                let e = opcode::SendMsg::new(Fd(fd), &slot.hdr)
+                    .build()
+                    .user_data(ud(KIND_SEND, 0, u32::from(bid)));
                 self.push(&e);
             }
             Verdict::Drop(_) => self.recycle(bid),
@@ -423,8 +460,14 @@ pub(crate) fn probe() -> Result<(), String> {
         return Err("kernel lacks IORING_FEAT_EXT_ARG (needs 5.11)".into());
     }
     let mut probe = io_uring::Probe::new();
-    ring.submitter().register_probe(&mut probe).map_err(|e| format!("io_uring probe failed: {e}"))?;
-    for (code, name) in [(opcode::RecvMsg::CODE, "recvmsg"), (opcode::SendMsg::CODE, "sendmsg"), (opcode::AsyncCancel::CODE, "async_cancel")] {
+    ring.submitter()
+        .register_probe(&mut probe)
+        .map_err(|e| format!("io_uring probe failed: {e}"))?;
+    for (code, name) in [
+        (opcode::RecvMsg::CODE, "recvmsg"),
+        (opcode::SendMsg::CODE, "sendmsg"),
+        (opcode::AsyncCancel::CODE, "async_cancel"),
+    ] {
         if !probe.is_supported(code) {
             return Err(format!("io_uring lacks {name}"));
         }
@@ -432,8 +475,11 @@ pub(crate) fn probe() -> Result<(), String> {
     let bufs = BufRing::new(8, 2048).map_err(|e| e.to_string())?;
     // SAFETY: `bufs` is unregistered and the ring dropped (explicitly, below)
     // before `bufs` is freed; if registration fails the kernel never saw it.
-    unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, bufs.entries, BGID, 0) }
-        .map_err(|e| format!("provided-buffer ring unavailable (needs 5.19): {e}"))?;
+    unsafe {
+        ring.submitter()
+            .register_buf_ring_with_flags(bufs.ring as u64, bufs.entries, BGID, 0)
+    }
+    .map_err(|e| format!("provided-buffer ring unavailable (needs 5.19): {e}"))?;
     let result = probe_multishot(&ring);
     let _ = ring.submitter().unregister_buf_ring(BGID);
     drop(ring);
@@ -447,17 +493,28 @@ fn probe_multishot(ring: &IoUring) -> Result<(), String> {
     // SAFETY: msghdr is plain data.
     let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
     hdr.msg_namelen = NAME_LEN as libc::socklen_t;
-    let e = opcode::RecvMsgMulti::new(Fd(rx.as_raw_fd()), &hdr, BGID).build().user_data(7);
+    let e = opcode::RecvMsgMulti::new(Fd(rx.as_raw_fd()), &hdr, BGID)
+        .build()
+        .user_data(7);
     // SAFETY: `hdr` outlives the request, which is cancelled by dropping the ring.
-    unsafe { ring.submission_shared().push(&e) }.map_err(|_| "probe: submission queue full".to_string())?;
+    unsafe { ring.submission_shared().push(&e) }
+        .map_err(|_| "probe: submission queue full".to_string())?;
     ring.submit().map_err(|e| format!("probe submit: {e}"))?;
-    tx.send_to(b"probe", rx.local_addr().map_err(|e| e.to_string())?).map_err(|e| format!("probe send: {e}"))?;
+    tx.send_to(b"probe", rx.local_addr().map_err(|e| e.to_string())?)
+        .map_err(|e| format!("probe send: {e}"))?;
     let ts = Timespec::new().nsec(200_000_000);
-    let _ = ring.submitter().submit_with_args(1, &SubmitArgs::new().timespec(&ts));
+    let _ = ring
+        .submitter()
+        .submit_with_args(1, &SubmitArgs::new().timespec(&ts));
     // SAFETY: single-threaded use of the completion queue in this function.
-    let cqe = unsafe { ring.completion_shared() }.next().ok_or("probe: no completion from multishot recvmsg")?;
+    let cqe = unsafe { ring.completion_shared() }
+        .next()
+        .ok_or("probe: no completion from multishot recvmsg")?;
     if cqe.result() < 0 {
-        return Err(format!("multishot recvmsg failed: errno {} (needs 6.0)", -cqe.result()));
+        return Err(format!(
+            "multishot recvmsg failed: errno {} (needs 6.0)",
+            -cqe.result()
+        ));
     }
     if cqueue::buffer_select(cqe.flags()).is_none() || !cqueue::more(cqe.flags()) {
         return Err("multishot recvmsg did not stay armed (needs 6.0)".into());

@@ -40,7 +40,13 @@ pub(crate) struct LatchState {
 
 impl LatchState {
     pub(crate) fn new(policy: Latch, remote: Option<SocketAddr>) -> Self {
-        Self { policy, remote, learned: false, ssrc: None, last_rx: None }
+        Self {
+            policy,
+            remote,
+            learned: false,
+            ssrc: None,
+            last_rx: None,
+        }
     }
 
     /// Decides on an RTP packet that is valid media for the leg (payload
@@ -56,15 +62,21 @@ impl LatchState {
         match self.policy {
             Latch::Strict => LatchOutcome::Reject,
             Latch::Learn { .. } if !self.learned => LatchOutcome::Learn,
-            Latch::Learn { relearn_after_silence: Some(quiet) } => {
-                let silent = self.last_rx.is_none_or(|t| now.saturating_duration_since(t) >= quiet);
+            Latch::Learn {
+                relearn_after_silence: Some(quiet),
+            } => {
+                let silent = self
+                    .last_rx
+                    .is_none_or(|t| now.saturating_duration_since(t) >= quiet);
                 if silent && self.ssrc == Some(ssrc) {
                     LatchOutcome::Relearn
                 } else {
                     LatchOutcome::Reject
                 }
             }
-            Latch::Learn { relearn_after_silence: None } => LatchOutcome::Reject,
+            Latch::Learn {
+                relearn_after_silence: None,
+            } => LatchOutcome::Reject,
         }
     }
 
@@ -76,7 +88,13 @@ impl LatchState {
     }
 
     /// Applies an accepted outcome.
-    pub(crate) fn commit(&mut self, now: Instant, src: SocketAddr, ssrc: u32, outcome: LatchOutcome) {
+    pub(crate) fn commit(
+        &mut self,
+        now: Instant,
+        src: SocketAddr,
+        ssrc: u32,
+        outcome: LatchOutcome,
+    ) {
         if matches!(outcome, LatchOutcome::Learn | LatchOutcome::Relearn) {
             self.remote = Some(src);
             self.learned = true;
@@ -103,35 +121,72 @@ mod tests {
     fn strict_accepts_only_configured_source() {
         let t = Instant::now();
         let l = LatchState::new(Latch::Strict, Some(a("10.0.0.1:4000")));
-        assert_eq!(l.check_media(t, a("10.0.0.1:4000"), 1), LatchOutcome::Accept);
-        assert_eq!(l.check_media(t, a("10.0.0.1:4002"), 1), LatchOutcome::Reject);
+        assert_eq!(
+            l.check_media(t, a("10.0.0.1:4000"), 1),
+            LatchOutcome::Accept
+        );
+        assert_eq!(
+            l.check_media(t, a("10.0.0.1:4002"), 1),
+            LatchOutcome::Reject
+        );
         let none = LatchState::new(Latch::Strict, None);
-        assert_eq!(none.check_media(t, a("10.0.0.1:4000"), 1), LatchOutcome::Reject);
+        assert_eq!(
+            none.check_media(t, a("10.0.0.1:4000"), 1),
+            LatchOutcome::Reject
+        );
     }
 
     #[test]
     fn learn_locks_on_first_valid_packet() {
         let t = Instant::now();
-        let mut l = LatchState::new(Latch::Learn { relearn_after_silence: None }, Some(a("192.168.1.5:4000")));
+        let mut l = LatchState::new(
+            Latch::Learn {
+                relearn_after_silence: None,
+            },
+            Some(a("192.168.1.5:4000")),
+        );
         let nat = a("203.0.113.9:61000");
         assert_eq!(l.check_media(t, nat, 7), LatchOutcome::Learn);
         l.commit(t, nat, 7, LatchOutcome::Learn);
         assert_eq!(l.check_media(t, nat, 7), LatchOutcome::Accept);
-        assert_eq!(l.check_media(t, a("198.51.100.1:5000"), 7), LatchOutcome::Reject, "locked");
-        assert_eq!(l.check_media(t + Duration::from_secs(3600), a("198.51.100.1:5000"), 7), LatchOutcome::Reject);
+        assert_eq!(
+            l.check_media(t, a("198.51.100.1:5000"), 7),
+            LatchOutcome::Reject,
+            "locked"
+        );
+        assert_eq!(
+            l.check_media(t + Duration::from_secs(3600), a("198.51.100.1:5000"), 7),
+            LatchOutcome::Reject
+        );
     }
 
     #[test]
     fn relearn_needs_silence_and_same_ssrc() {
         let t = Instant::now();
         let q = Duration::from_secs(2);
-        let mut l = LatchState::new(Latch::Learn { relearn_after_silence: Some(q) }, None);
+        let mut l = LatchState::new(
+            Latch::Learn {
+                relearn_after_silence: Some(q),
+            },
+            None,
+        );
         let first = a("203.0.113.9:61000");
         let moved = a("203.0.113.9:62000");
         l.commit(t, first, 7, LatchOutcome::Learn);
-        assert_eq!(l.check_media(t + Duration::from_secs(1), moved, 7), LatchOutcome::Reject, "not silent yet");
-        assert_eq!(l.check_media(t + Duration::from_secs(3), moved, 8), LatchOutcome::Reject, "other SSRC");
-        assert_eq!(l.check_media(t + Duration::from_secs(3), moved, 7), LatchOutcome::Relearn);
+        assert_eq!(
+            l.check_media(t + Duration::from_secs(1), moved, 7),
+            LatchOutcome::Reject,
+            "not silent yet"
+        );
+        assert_eq!(
+            l.check_media(t + Duration::from_secs(3), moved, 8),
+            LatchOutcome::Reject,
+            "other SSRC"
+        );
+        assert_eq!(
+            l.check_media(t + Duration::from_secs(3), moved, 7),
+            LatchOutcome::Relearn
+        );
         assert!(!l.check_other(moved));
     }
 }

@@ -52,7 +52,10 @@ impl Leg {
         }
         if spec.mode != self.spec.mode {
             // Keep continuity across the update when the stream stays rewritten.
-            let keep = matches!((self.spec.mode, spec.mode), (Mode::Rewrite { .. }, Mode::Rewrite { .. }));
+            let keep = matches!(
+                (self.spec.mode, spec.mode),
+                (Mode::Rewrite { .. }, Mode::Rewrite { .. })
+            );
             if !keep {
                 self.rewrite = rewriter_for(spec.mode);
             }

@@ -82,7 +82,9 @@ impl Rewriter {
             Some(cur) if cur != ssrc => {
                 self.in_ssrc = Some(ssrc);
                 self.switches += 1;
-                let gap = self.last_at.map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+                let gap = self
+                    .last_at
+                    .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
                 let ticks = ((gap.as_nanos() * u128::from(self.clock_rate)) / 1_000_000_000) as u32;
                 self.seq_delta = self.last_out_seq.wrapping_add(1).wrapping_sub(seq);
                 self.ts_delta = self.last_out_ts.wrapping_add(ticks.max(1)).wrapping_sub(ts);
@@ -155,9 +157,23 @@ mod tests {
         let t0 = Instant::now();
         let mut r = Rewriter::new(Some(0xAAAA), 8000);
         let o = r.rewrite(t0, 0x1111, 100, 5000);
-        assert_eq!(o, Rewritten { ssrc: 0xAAAA, seq: 100, ts: 5000 });
+        assert_eq!(
+            o,
+            Rewritten {
+                ssrc: 0xAAAA,
+                seq: 100,
+                ts: 5000
+            }
+        );
         let o = r.rewrite(t0 + Duration::from_millis(20), 0x1111, 101, 5160);
-        assert_eq!(o, Rewritten { ssrc: 0xAAAA, seq: 101, ts: 5160 });
+        assert_eq!(
+            o,
+            Rewritten {
+                ssrc: 0xAAAA,
+                seq: 101,
+                ts: 5160
+            }
+        );
     }
 
     #[test]
@@ -165,7 +181,12 @@ mod tests {
         let t0 = Instant::now();
         let mut r = Rewriter::new(None, 8000);
         for i in 0..10u16 {
-            r.rewrite(t0 + Duration::from_millis(20 * u64::from(i)), 7, 65530u16.wrapping_add(i), 1000 + 160 * u32::from(i));
+            r.rewrite(
+                t0 + Duration::from_millis(20 * u64::from(i)),
+                7,
+                65530u16.wrapping_add(i),
+                1000 + 160 * u32::from(i),
+            );
         }
         // Last out: seq 65530+9 = 3 (wrapped), ts 1000+1440 = 2440, at t0+180ms.
         let o = r.rewrite(t0 + Duration::from_millis(200), 9, 40000, 123_456);

@@ -40,9 +40,15 @@ pub fn classify(buf: &[u8]) -> Class {
 pub fn parse(buf: &[u8]) -> Result<Class, DropReason> {
     let class = classify(buf);
     match class {
-        Class::Rtp => RtpPacket::new_checked(buf).map(|_| class).map_err(Into::into),
-        Class::Rtcp => RtcpCompound::new_checked(buf).map(|_| class).map_err(Into::into),
-        Class::Stun => StunPacket::new_checked(buf).map(|_| class).map_err(Into::into),
+        Class::Rtp => RtpPacket::new_checked(buf)
+            .map(|_| class)
+            .map_err(Into::into),
+        Class::Rtcp => RtcpCompound::new_checked(buf)
+            .map(|_| class)
+            .map_err(Into::into),
+        Class::Stun => StunPacket::new_checked(buf)
+            .map(|_| class)
+            .map_err(Into::into),
         Class::Zrtp | Class::Dtls | Class::TurnChannel => Ok(class),
         Class::Unknown => Err(DropReason::Unclassified),
     }
@@ -53,18 +59,34 @@ pub fn parse(buf: &[u8]) -> Result<Class, DropReason> {
 pub fn fuzz_parse(data: &[u8]) {
     let _ = parse(data);
     if let Ok(p) = RtpPacket::new_checked(data) {
-        let _ = (p.payload().len(), p.extension_elements().count(), p.csrcs().count(), p.header_len());
+        let _ = (
+            p.payload().len(),
+            p.extension_elements().count(),
+            p.csrcs().count(),
+            p.header_len(),
+        );
     }
     if let Ok(c) = RtcpCompound::new_checked(data) {
         for p in c.iter() {
-            let _ = (p.report_blocks().count(), p.sender_info(), p.bye_sources().count(), p.media_ssrc(), p.app_name());
+            let _ = (
+                p.report_blocks().count(),
+                p.sender_info(),
+                p.bye_sources().count(),
+                p.media_ssrc(),
+                p.app_name(),
+            );
             for (_, items) in p.sdes_chunks() {
                 let _ = items.count();
             }
         }
     }
     if let Ok(s) = StunPacket::new_checked(data) {
-        let _ = (s.class(), s.method(), s.attributes().count(), s.attribute_offset(super::stun::ATTR_FINGERPRINT));
+        let _ = (
+            s.class(),
+            s.method(),
+            s.attributes().count(),
+            s.attribute_offset(super::stun::ATTR_FINGERPRINT),
+        );
     }
     let mut buf = [0u8; 1500];
     let n = data.len().min(buf.len());
@@ -79,11 +101,30 @@ mod tests {
     #[test]
     fn ranges_follow_rfc7983() {
         assert_eq!(classify(&[]), Class::Unknown);
-        for (b0, c) in [(0u8, Class::Stun), (3, Class::Stun), (4, Class::Unknown), (16, Class::Zrtp), (19, Class::Zrtp), (20, Class::Dtls), (22, Class::Dtls), (63, Class::Dtls), (64, Class::TurnChannel), (79, Class::TurnChannel), (80, Class::Unknown), (127, Class::Unknown), (192, Class::Unknown), (255, Class::Unknown)] {
+        for (b0, c) in [
+            (0u8, Class::Stun),
+            (3, Class::Stun),
+            (4, Class::Unknown),
+            (16, Class::Zrtp),
+            (19, Class::Zrtp),
+            (20, Class::Dtls),
+            (22, Class::Dtls),
+            (63, Class::Dtls),
+            (64, Class::TurnChannel),
+            (79, Class::TurnChannel),
+            (80, Class::Unknown),
+            (127, Class::Unknown),
+            (192, Class::Unknown),
+            (255, Class::Unknown),
+        ] {
             assert_eq!(classify(&[b0, 0]), c, "first byte {b0}");
         }
         assert_eq!(classify(&[0x80, 0]), Class::Rtp);
-        assert_eq!(classify(&[0x80, 0x80 | 96]), Class::Rtp, "marker + PT 96 = 224 is RTP");
+        assert_eq!(
+            classify(&[0x80, 0x80 | 96]),
+            Class::Rtp,
+            "marker + PT 96 = 224 is RTP"
+        );
         assert_eq!(classify(&[0x80, 200]), Class::Rtcp);
         assert_eq!(classify(&[0x81, 206]), Class::Rtcp);
         assert_eq!(classify(&[0x80]), Class::Rtp);

@@ -155,8 +155,13 @@ impl<'a> RtcpPacket<'a> {
 
     /// SSRC of the sender (SR, RR, APP, RTPFB, PSFB); first chunk/source for SDES/BYE.
     pub fn sender_ssrc(&self) -> Option<u32> {
-        (self.b.len() >= 8 && !(self.count() == 0 && matches!(self.packet_type(), PacketType::SourceDescription | PacketType::Goodbye)))
-            .then(|| be32(self.b, 4))
+        (self.b.len() >= 8
+            && !(self.count() == 0
+                && matches!(
+                    self.packet_type(),
+                    PacketType::SourceDescription | PacketType::Goodbye
+                )))
+        .then(|| be32(self.b, 4))
     }
 
     pub fn sender_info(&self) -> Option<SenderInfo> {
@@ -175,7 +180,11 @@ impl<'a> RtcpPacket<'a> {
             PacketType::ReceiverReport => 8,
             _ => 0,
         };
-        let n = if start == 0 { 0 } else { usize::from(self.count()) };
+        let n = if start == 0 {
+            0
+        } else {
+            usize::from(self.count())
+        };
         let b = self.b;
         (0..n).map(move |i| {
             let o = start + i * REPORT_BLOCK_LEN;
@@ -194,26 +203,42 @@ impl<'a> RtcpPacket<'a> {
 
     /// Media source SSRC of an RTPFB/PSFB packet.
     pub fn media_ssrc(&self) -> Option<u32> {
-        matches!(self.packet_type(), PacketType::TransportFeedback | PacketType::PayloadFeedback)
-            .then(|| be32(self.b, 8))
+        matches!(
+            self.packet_type(),
+            PacketType::TransportFeedback | PacketType::PayloadFeedback
+        )
+        .then(|| be32(self.b, 8))
     }
 
     /// Four-character name of an APP packet.
     pub fn app_name(&self) -> Option<[u8; 4]> {
-        (self.packet_type() == PacketType::App).then(|| [self.b[8], self.b[9], self.b[10], self.b[11]])
+        (self.packet_type() == PacketType::App)
+            .then(|| [self.b[8], self.b[9], self.b[10], self.b[11]])
     }
 
     /// SSRCs listed in a BYE.
     pub fn bye_sources(&self) -> impl Iterator<Item = u32> + 'a {
-        let n = if self.packet_type() == PacketType::Goodbye { usize::from(self.count()) } else { 0 };
+        let n = if self.packet_type() == PacketType::Goodbye {
+            usize::from(self.count())
+        } else {
+            0
+        };
         let b = self.b;
         (0..n).map(move |i| be32(b, 4 + 4 * i))
     }
 
     /// SDES chunks as `(ssrc, items)`, items as `(type, value)`.
     pub fn sdes_chunks(&self) -> SdesChunks<'a> {
-        let n = if self.packet_type() == PacketType::SourceDescription { self.count() } else { 0 };
-        SdesChunks { b: self.b, pos: 4, left: n }
+        let n = if self.packet_type() == PacketType::SourceDescription {
+            self.count()
+        } else {
+            0
+        };
+        SdesChunks {
+            b: self.b,
+            pos: 4,
+            left: n,
+        }
     }
 }
 
@@ -238,7 +263,13 @@ impl<'a> Iterator for SdesChunks<'a> {
         // Validated: the chunk's items end with a null and padding inside the packet.
         let end = sdes_chunk_end(self.b, self.pos).unwrap_or(self.b.len());
         self.pos = end;
-        Some((ssrc, SdesItems { b: &self.b[..end], pos: items_start }))
+        Some((
+            ssrc,
+            SdesItems {
+                b: &self.b[..end],
+                pos: items_start,
+            },
+        ))
     }
 }
 
@@ -346,7 +377,10 @@ impl<T: AsRef<[u8]>> RtcpCompound<T> {
 
     /// The packets of the compound.
     pub fn iter(&self) -> RtcpIter<'_> {
-        RtcpIter { b: self.buffer.as_ref(), pos: 0 }
+        RtcpIter {
+            b: self.buffer.as_ref(),
+            pos: 0,
+        }
     }
 
     pub fn into_inner(self) -> T {
@@ -360,7 +394,10 @@ fn validate(b: &[u8]) -> Result<(), RtcpError> {
     }
     if !matches!(
         PacketType::from_u8(b[1]),
-        PacketType::SenderReport | PacketType::ReceiverReport | PacketType::TransportFeedback | PacketType::PayloadFeedback
+        PacketType::SenderReport
+            | PacketType::ReceiverReport
+            | PacketType::TransportFeedback
+            | PacketType::PayloadFeedback
     ) {
         return Err(RtcpError::BadFirstPacket);
     }
@@ -459,7 +496,9 @@ pub fn rewrite(buf: &mut [u8], mut f: impl FnMut(Field, u32) -> u32) {
             PacketType::SourceDescription => {
                 let mut p = 4;
                 for _ in 0..count {
-                    let Some(end) = sdes_chunk_end(pkt, p) else { break };
+                    let Some(end) = sdes_chunk_end(pkt, p) else {
+                        break;
+                    };
                     put(pkt, p, Field::Sender);
                     p = end;
                 }
@@ -524,12 +563,30 @@ mod tests {
         assert_eq!(pkts.len(), 5);
         assert_eq!(pkts[0].packet_type(), PacketType::SenderReport);
         let si = pkts[0].sender_info().unwrap();
-        assert_eq!((si.ntp, si.rtp_ts, si.packets, si.octets), ((1 << 32) | 2, 1000, 5, 800));
+        assert_eq!(
+            (si.ntp, si.rtp_ts, si.packets, si.octets),
+            ((1 << 32) | 2, 1000, 5, 800)
+        );
         let rb: Vec<_> = pkts[0].report_blocks().collect();
         assert_eq!(rb.len(), 1);
-        assert_eq!((rb[0].ssrc, rb[0].fraction_lost, rb[0].cumulative_lost, rb[0].highest_seq, rb[0].jitter), (0xBBBB_BBBB, 0x40, -2, 70_000, 12));
-        let chunks: Vec<_> = pkts[1].sdes_chunks().map(|(s, items)| (s, items.collect::<Vec<_>>())).collect();
-        assert_eq!(chunks, vec![(0xAAAA_AAAA, vec![(1, &b"cb"[..]), (7, &b"x"[..])])]);
+        assert_eq!(
+            (
+                rb[0].ssrc,
+                rb[0].fraction_lost,
+                rb[0].cumulative_lost,
+                rb[0].highest_seq,
+                rb[0].jitter
+            ),
+            (0xBBBB_BBBB, 0x40, -2, 70_000, 12)
+        );
+        let chunks: Vec<_> = pkts[1]
+            .sdes_chunks()
+            .map(|(s, items)| (s, items.collect::<Vec<_>>()))
+            .collect();
+        assert_eq!(
+            chunks,
+            vec![(0xAAAA_AAAA, vec![(1, &b"cb"[..]), (7, &b"x"[..])])]
+        );
         assert_eq!(pkts[2].bye_sources().collect::<Vec<_>>(), vec![0xAAAA_AAAA]);
         assert_eq!(pkts[3].media_ssrc(), Some(0xCCCC_CCCC));
         assert_eq!(pkts[4].app_name(), Some(*b"name"));
@@ -562,32 +619,59 @@ mod tests {
     #[test]
     fn lying_lengths_and_layouts_are_rejected() {
         let good = sr_with_block();
-        assert_eq!(RtcpCompound::new_checked(&good[..3]).unwrap_err(), RtcpError::Truncated);
+        assert_eq!(
+            RtcpCompound::new_checked(&good[..3]).unwrap_err(),
+            RtcpError::Truncated
+        );
         let mut v = good.clone();
         v[3] = 40;
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadLength);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadLength
+        );
         let mut v = good.clone();
         v[1] = 202;
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadFirstPacket);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadFirstPacket
+        );
         let mut v = good.clone();
         v[52] = 0x41; // SDES header with version 1
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadVersion);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadVersion
+        );
         let mut v = good.clone();
         v[0] = 0x83; // 3 report blocks claimed
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadReportBlocks);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadReportBlocks
+        );
         let mut v = good.clone();
         v[0] |= 0x20; // padding on the first of several
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadPadding);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadPadding
+        );
         let mut v = good.clone();
         v[61] = 200; // SDES item length past the end
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadSdes);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadSdes
+        );
         let mut v = good.clone();
         v[80] = 9; // BYE reason longer than the packet
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::BadBye);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::BadBye
+        );
         // trailing garbage shorter than a header
         let mut v = good.clone();
         v.extend_from_slice(&[0x80, 200]);
-        assert_eq!(RtcpCompound::new_checked(&v[..]).unwrap_err(), RtcpError::Truncated);
+        assert_eq!(
+            RtcpCompound::new_checked(&v[..]).unwrap_err(),
+            RtcpError::Truncated
+        );
         assert_eq!(DropReason::from(RtcpError::BadSdes), DropReason::BadRtcp);
     }
 
@@ -596,9 +680,15 @@ mod tests {
         let mut rr = vec![0xA0, 201, 0, 2, 0, 0, 0, 9, 0, 0, 0, 4];
         assert!(RtcpCompound::new_checked(&rr[..]).is_ok());
         rr[11] = 9;
-        assert_eq!(RtcpCompound::new_checked(&rr[..]).unwrap_err(), RtcpError::BadPadding);
+        assert_eq!(
+            RtcpCompound::new_checked(&rr[..]).unwrap_err(),
+            RtcpError::BadPadding
+        );
         let pli = [0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
-        assert!(RtcpCompound::new_checked(&pli[..]).is_ok(), "RFC 5506 reduced-size feedback");
+        assert!(
+            RtcpCompound::new_checked(&pli[..]).is_ok(),
+            "RFC 5506 reduced-size feedback"
+        );
     }
 
     #[test]
@@ -608,7 +698,12 @@ mod tests {
             let mut v = good[..n].to_vec();
             if let Ok(c) = RtcpCompound::new_checked(&v[..]) {
                 for p in c.iter() {
-                    let _ = (p.report_blocks().count(), p.sdes_chunks().count(), p.bye_sources().count(), p.sender_info());
+                    let _ = (
+                        p.report_blocks().count(),
+                        p.sdes_chunks().count(),
+                        p.bye_sources().count(),
+                        p.sender_info(),
+                    );
                 }
             }
             rewrite(&mut v, |_, x| x ^ 1);
@@ -628,7 +723,11 @@ mod tests {
             let n = (x as usize >> 24) % 65;
             if let Ok(c) = RtcpCompound::new_checked(&buf[..n]) {
                 for p in c.iter() {
-                    let _ = (p.report_blocks().count(), p.sdes_chunks().flat_map(|(_, i)| i).count(), p.bye_sources().count());
+                    let _ = (
+                        p.report_blocks().count(),
+                        p.sdes_chunks().flat_map(|(_, i)| i).count(),
+                        p.bye_sources().count(),
+                    );
                 }
             }
             rewrite(&mut buf[..n], |_, v| v.wrapping_add(1));

@@ -205,7 +205,8 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
     pub fn extension_profile(&self) -> Option<u16> {
         let b = self.buffer.as_ref();
         let s = self.ext_start();
-        self.extension().then(|| u16::from_be_bytes([b[s], b[s + 1]]))
+        self.extension()
+            .then(|| u16::from_be_bytes([b[s], b[s + 1]]))
     }
 
     /// Extension data (after the 4-byte extension header), if present.
@@ -333,7 +334,12 @@ impl<'a> Elements<'a> {
     fn new(profile: u16, data: &'a [u8]) -> Self {
         let one = profile == ONE_BYTE_PROFILE;
         let two = profile & TWO_BYTE_PROFILE_MASK == TWO_BYTE_PROFILE;
-        Self { two_byte: two, data: if one || two { data } else { &[] }, pos: 0, malformed: false }
+        Self {
+            two_byte: two,
+            data: if one || two { data } else { &[] },
+            pos: 0,
+            malformed: false,
+        }
     }
 }
 
@@ -382,7 +388,9 @@ mod tests {
     use super::*;
 
     fn basic() -> Vec<u8> {
-        let mut p = vec![0x80, 0x00, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xde, 0xad, 0xbe, 0xef];
+        let mut p = vec![
+            0x80, 0x00, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xde, 0xad, 0xbe, 0xef,
+        ];
         p.extend_from_slice(&[0xd5; 160]);
         p
     }
@@ -405,8 +413,10 @@ mod tests {
     fn csrcs_extension_and_padding() {
         let mut b = vec![0xB2, 0xE0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
         b.extend_from_slice(&[0, 0, 0, 10, 0, 0, 0, 11]); // 2 CSRCs
-        // one-byte extension: 2 words: id 1 len 1 [aa], id 2 len 3 [bb cc dd ee], pad
-        b.extend_from_slice(&[0xBE, 0xDE, 0, 2, 0x10, 0xaa, 0x23, 0xbb, 0xcc, 0xdd, 0xee, 0x00]);
+                                                          // one-byte extension: 2 words: id 1 len 1 [aa], id 2 len 3 [bb cc dd ee], pad
+        b.extend_from_slice(&[
+            0xBE, 0xDE, 0, 2, 0x10, 0xaa, 0x23, 0xbb, 0xcc, 0xdd, 0xee, 0x00,
+        ]);
         b.extend_from_slice(&[1, 2, 3, 4]); // payload
         b.extend_from_slice(&[0, 0, 3]); // padding 3
         let p = RtpPacket::new_checked(&b[..]).unwrap();
@@ -415,7 +425,10 @@ mod tests {
         assert_eq!(p.csrcs().collect::<Vec<_>>(), vec![10, 11]);
         assert_eq!(p.extension_profile(), Some(0xBEDE));
         let els: Vec<_> = p.extension_elements().collect();
-        assert_eq!(els, vec![(1, &[0xaa][..]), (2, &[0xbb, 0xcc, 0xdd, 0xee][..])]);
+        assert_eq!(
+            els,
+            vec![(1, &[0xaa][..]), (2, &[0xbb, 0xcc, 0xdd, 0xee][..])]
+        );
         assert_eq!(p.header_len(), 12 + 8 + 12);
         assert_eq!(p.payload(), &[1, 2, 3, 4]);
         assert_eq!(p.padding_len(), 3);
@@ -424,7 +437,9 @@ mod tests {
     #[test]
     fn two_byte_extension() {
         let mut b = vec![0x90, 0x00, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
-        b.extend_from_slice(&[0x10, 0x00, 0, 2, 0x05, 0x02, 0x01, 0x02, 0x00, 0x07, 0x00, 0x00]);
+        b.extend_from_slice(&[
+            0x10, 0x00, 0, 2, 0x05, 0x02, 0x01, 0x02, 0x00, 0x07, 0x00, 0x00,
+        ]);
         let p = RtpPacket::new_checked(&b[..]).unwrap();
         let els: Vec<_> = p.extension_elements().collect();
         assert_eq!(els, vec![(5, &[1, 2][..]), (7, &[][..])]);
@@ -433,32 +448,59 @@ mod tests {
     #[test]
     fn errors() {
         let b = basic();
-        assert_eq!(RtpPacket::new_checked(&b[..11]).unwrap_err(), RtpError::Truncated);
+        assert_eq!(
+            RtpPacket::new_checked(&b[..11]).unwrap_err(),
+            RtpError::Truncated
+        );
         let mut v = b.clone();
         v[0] = 0x40;
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadVersion);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadVersion
+        );
         let mut v = b[..20].to_vec();
         v[0] = 0x83;
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadCsrcLength);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadCsrcLength
+        );
         let mut v = b[..14].to_vec();
         v[0] = 0x90;
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadExtension);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadExtension
+        );
         let mut v = b[..20].to_vec();
         v[0] = 0x90;
         v[12..16].copy_from_slice(&[0xBE, 0xDE, 0, 5]);
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadExtension);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadExtension
+        );
         // one-byte element claiming 16 bytes in a 4-byte block
         let mut v = b[..20].to_vec();
         v[0] = 0x90;
         v[12..20].copy_from_slice(&[0xBE, 0xDE, 0, 1, 0x1f, 0, 0, 0]);
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadExtension);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadExtension
+        );
         let mut v = b.clone();
         v[0] = 0xA0;
         *v.last_mut().unwrap() = 0;
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadPadding);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadPadding
+        );
         *v.last_mut().unwrap() = 200;
-        assert_eq!(RtpPacket::new_checked(&v[..]).unwrap_err(), RtpError::BadPadding);
-        assert_eq!(DropReason::from(RtpError::BadCsrcLength), DropReason::BadLength);
+        assert_eq!(
+            RtpPacket::new_checked(&v[..]).unwrap_err(),
+            RtpError::BadPadding
+        );
+        assert_eq!(
+            DropReason::from(RtpError::BadCsrcLength),
+            DropReason::BadLength
+        );
     }
 
     #[test]
@@ -479,9 +521,24 @@ mod tests {
         p.set_marker(true);
         p.set_payload_type(8);
         let p = RtpPacket::new_checked(&b[..]).unwrap();
-        assert_eq!((p.ssrc(), p.sequence_number(), p.timestamp(), p.marker(), p.payload_type()), (1, 2, 3, true, 8));
+        assert_eq!(
+            (
+                p.ssrc(),
+                p.sequence_number(),
+                p.timestamp(),
+                p.marker(),
+                p.payload_type()
+            ),
+            (1, 2, 3, true, 8)
+        );
         let mut out = [0u8; 12];
-        let h = RtpHeader { marker: true, payload_type: 8, sequence_number: 2, timestamp: 3, ssrc: 1 };
+        let h = RtpHeader {
+            marker: true,
+            payload_type: 8,
+            sequence_number: 2,
+            timestamp: 3,
+            ssrc: 1,
+        };
         assert_eq!(h.emit(&mut out), Some(12));
         assert_eq!(&out[..], &b[..12]);
         assert_eq!(h.emit(&mut [0u8; 4]), None);
@@ -489,11 +546,19 @@ mod tests {
 
     #[test]
     fn every_prefix_and_random_bytes_never_panic() {
-        let mut b = vec![0xB2, 0xE0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 10, 0, 0, 0, 11];
-        b.extend_from_slice(&[0xBE, 0xDE, 0, 2, 0x10, 0xaa, 0x23, 0xbb, 0xcc, 0xdd, 0xee, 0x00, 1, 2, 0, 3]);
+        let mut b = vec![
+            0xB2, 0xE0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 10, 0, 0, 0, 11,
+        ];
+        b.extend_from_slice(&[
+            0xBE, 0xDE, 0, 2, 0x10, 0xaa, 0x23, 0xbb, 0xcc, 0xdd, 0xee, 0x00, 1, 2, 0, 3,
+        ]);
         for n in 0..=b.len() {
             if let Ok(p) = RtpPacket::new_checked(&b[..n]) {
-                let _ = (p.payload(), p.extension_elements().count(), p.csrcs().count());
+                let _ = (
+                    p.payload(),
+                    p.extension_elements().count(),
+                    p.csrcs().count(),
+                );
             }
         }
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
@@ -508,7 +573,12 @@ mod tests {
             buf[0] = (buf[0] & 0x3f) | 0x80;
             let n = (x as usize >> 20) % 49;
             if let Ok(p) = RtpPacket::new_checked(&buf[..n]) {
-                let _ = (p.payload(), p.extension_elements().count(), p.csrcs().count(), p.header_len());
+                let _ = (
+                    p.payload(),
+                    p.extension_elements().count(),
+                    p.csrcs().count(),
+                    p.header_len(),
+                );
             }
         }
     }

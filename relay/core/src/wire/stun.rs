@@ -85,11 +85,18 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
         if u32::from_be_bytes([b[4], b[5], b[6], b[7]]) != MAGIC_COOKIE {
             return Err(StunError::BadMagicCookie);
         }
-        let len = usize::from(u16::from_be_bytes([b[field::LENGTH.start], b[field::LENGTH.start + 1]]));
+        let len = usize::from(u16::from_be_bytes([
+            b[field::LENGTH.start],
+            b[field::LENGTH.start + 1],
+        ]));
         if len % 4 != 0 || Self::HEADER_LEN + len != b.len() {
             return Err(StunError::BadLength);
         }
-        let mut it = Attributes { b: &b[Self::HEADER_LEN..], pos: 0, malformed: false };
+        let mut it = Attributes {
+            b: &b[Self::HEADER_LEN..],
+            pos: 0,
+            malformed: false,
+        };
         for _ in it.by_ref() {}
         if it.malformed {
             return Err(StunError::BadAttribute);
@@ -124,7 +131,11 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
     }
 
     pub fn attributes(&self) -> Attributes<'_> {
-        Attributes { b: &self.buffer.as_ref()[Self::HEADER_LEN..], pos: 0, malformed: false }
+        Attributes {
+            b: &self.buffer.as_ref()[Self::HEADER_LEN..],
+            pos: 0,
+            malformed: false,
+        }
     }
 
     /// Value of the first attribute of type `ty`.
@@ -186,12 +197,14 @@ mod tests {
     /// RFC 5769 section 2.1 sample request (software, priority, ice-controlled,
     /// username, message-integrity, fingerprint).
     const RFC5769_REQUEST: [u8; 108] = [
-        0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87,
-        0xdf, 0xae, 0x80, 0x22, 0x00, 0x10, 0x53, 0x54, 0x55, 0x4e, 0x20, 0x74, 0x65, 0x73, 0x74, 0x20, 0x63, 0x6c,
-        0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e, 0x00, 0x01, 0xff, 0x80, 0x29, 0x00, 0x08, 0x93, 0x2f,
-        0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36, 0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76,
-        0x59, 0x20, 0x20, 0x20, 0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e,
-        0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49, 0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5, 0x7a, 0x3b, 0xcf,
+        0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6,
+        0x86, 0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x10, 0x53, 0x54, 0x55, 0x4e, 0x20, 0x74,
+        0x65, 0x73, 0x74, 0x20, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e,
+        0x00, 0x01, 0xff, 0x80, 0x29, 0x00, 0x08, 0x93, 0x2f, 0xf9, 0xb1, 0x51, 0x26, 0x3b, 0x36,
+        0x00, 0x06, 0x00, 0x09, 0x65, 0x76, 0x74, 0x6a, 0x3a, 0x68, 0x36, 0x76, 0x59, 0x20, 0x20,
+        0x20, 0x00, 0x08, 0x00, 0x14, 0x9a, 0xea, 0xa7, 0x0c, 0xbf, 0xd8, 0xcb, 0x56, 0x78, 0x1e,
+        0xf2, 0xb5, 0xb2, 0xd3, 0xf2, 0x49, 0xc1, 0xb5, 0x71, 0xa2, 0x80, 0x28, 0x00, 0x04, 0xe5,
+        0x7a, 0x3b, 0xcf,
     ];
 
     #[test]
@@ -201,7 +214,10 @@ mod tests {
         assert_eq!(p.method(), METHOD_BINDING);
         assert_eq!(p.transaction_id(), &RFC5769_REQUEST[8..20]);
         assert_eq!(p.attribute(ATTR_USERNAME), Some(&b"evtj:h6vY"[..]));
-        assert_eq!(p.attribute_offset(ATTR_MESSAGE_INTEGRITY), Some(20 + 4 + 16 + 4 + 4 + 4 + 8 + 4 + 12));
+        assert_eq!(
+            p.attribute_offset(ATTR_MESSAGE_INTEGRITY),
+            Some(20 + 4 + 16 + 4 + 4 + 4 + 8 + 4 + 12)
+        );
         assert_eq!(p.attribute(ATTR_FINGERPRINT).map(<[u8]>::len), Some(4));
         assert_eq!(p.attributes().count(), 6);
     }
@@ -210,7 +226,12 @@ mod tests {
     fn classes() {
         let mut m = [0u8; 20];
         m[4..8].copy_from_slice(&MAGIC_COOKIE.to_be_bytes());
-        for (t, c) in [(0x0001u16, Class::Request), (0x0011, Class::Indication), (0x0101, Class::Success), (0x0111, Class::Error)] {
+        for (t, c) in [
+            (0x0001u16, Class::Request),
+            (0x0011, Class::Indication),
+            (0x0101, Class::Success),
+            (0x0111, Class::Error),
+        ] {
             m[0..2].copy_from_slice(&t.to_be_bytes());
             let p = StunPacket::new_checked(&m[..]).unwrap();
             assert_eq!((p.class(), p.method()), (c, 1));
@@ -220,17 +241,32 @@ mod tests {
     #[test]
     fn errors() {
         let r = RFC5769_REQUEST;
-        assert_eq!(StunPacket::new_checked(&r[..19]).unwrap_err(), StunError::Truncated);
-        assert_eq!(StunPacket::new_checked(&r[..100]).unwrap_err(), StunError::BadLength);
+        assert_eq!(
+            StunPacket::new_checked(&r[..19]).unwrap_err(),
+            StunError::Truncated
+        );
+        assert_eq!(
+            StunPacket::new_checked(&r[..100]).unwrap_err(),
+            StunError::BadLength
+        );
         let mut v = r;
         v[0] = 0x80;
-        assert_eq!(StunPacket::new_checked(&v[..]).unwrap_err(), StunError::NotStun);
+        assert_eq!(
+            StunPacket::new_checked(&v[..]).unwrap_err(),
+            StunError::NotStun
+        );
         let mut v = r;
         v[5] = 0;
-        assert_eq!(StunPacket::new_checked(&v[..]).unwrap_err(), StunError::BadMagicCookie);
+        assert_eq!(
+            StunPacket::new_checked(&v[..]).unwrap_err(),
+            StunError::BadMagicCookie
+        );
         let mut v = r;
         v[23] = 0x60; // SOFTWARE length 96
-        assert_eq!(StunPacket::new_checked(&v[..]).unwrap_err(), StunError::BadAttribute);
+        assert_eq!(
+            StunPacket::new_checked(&v[..]).unwrap_err(),
+            StunError::BadAttribute
+        );
         assert_eq!(DropReason::from(StunError::BadLength), DropReason::BadStun);
     }
 
