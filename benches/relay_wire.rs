@@ -1,1 +1,114 @@
-fn main() {}
+//! Packet views: parse and in-place rewrite per packet.
+//! Ids: `area/op/variant/size` (bytes).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use relay_core::wire::{self, rtcp, RtcpCompound, RtpPacket, StunPacket};
+
+fn rtp_plain() -> Vec<u8> {
+    let mut p = vec![0xd5u8; 172];
+    p[..12].copy_from_slice(&[
+        0x80, 0x00, 0x12, 0x34, 0, 0, 0x03, 0x20, 0xde, 0xad, 0xbe, 0xef,
+    ]);
+    p
+}
+
+fn rtp_ext_csrc() -> Vec<u8> {
+    let mut p = vec![
+        0x92, 0x6f, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 10, 0, 0, 0, 11,
+    ];
+    p.extend_from_slice(&[
+        0xBE, 0xDE, 0, 2, 0x10, 0xaa, 0x23, 0xbb, 0xcc, 0xdd, 0xee, 0x00,
+    ]);
+    p.extend_from_slice(&[0x55; 80]);
+    p
+}
+
+fn rtcp_sr_sdes() -> Vec<u8> {
+    let mut p = vec![0x81, 200, 0, 12];
+    p.extend_from_slice(&[0xAA; 4]);
+    p.extend_from_slice(&[0; 20]);
+    p.extend_from_slice(&[0xBB; 4]);
+    p.extend_from_slice(&[0; 20]);
+    p.extend_from_slice(&[
+        0x81, 202, 0, 4, 0xAA, 0xAA, 0xAA, 0xAA, 1, 6, b'c', b'b', b'@', b'l', b'o', b'c', 0, 0, 0,
+        0,
+    ]);
+    p
+}
+
+fn stun_binding() -> Vec<u8> {
+    let mut p = vec![0x00, 0x01, 0x00, 0x2c, 0x21, 0x12, 0xa4, 0x42];
+    p.extend_from_slice(&[7; 12]);
+    p.extend_from_slice(&[0x00, 0x06, 0x00, 0x09]);
+    p.extend_from_slice(b"abcd:efgh\0\0\0");
+    p.extend_from_slice(&[0x00, 0x08, 0x00, 0x14]);
+    p.extend_from_slice(&[0x11; 20]);
+    p.extend_from_slice(&[0x80, 0x28, 0x00, 0x04, 1, 2, 3, 4]);
+    p
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("wire");
+    g.throughput(Throughput::Elements(1));
+    let plain = rtp_plain();
+    g.bench_function(format!("rtp/parse/plain/{}", plain.len()), |b| {
+        b.iter(|| {
+            let p = RtpPacket::new_checked(black_box(&plain[..])).unwrap();
+            black_box((
+                p.payload_type(),
+                p.sequence_number(),
+                p.timestamp(),
+                p.ssrc(),
+            ))
+        })
+    });
+    let ext = rtp_ext_csrc();
+    g.bench_function(format!("rtp/parse/ext_csrc/{}", ext.len()), |b| {
+        b.iter(|| {
+            let p = RtpPacket::new_checked(black_box(&ext[..])).unwrap();
+            black_box((p.ssrc(), p.payload().len()))
+        })
+    });
+    let mut buf = rtp_plain();
+    g.bench_function(format!("rtp/rewrite/ssrc_seq_ts/{}", buf.len()), |b| {
+        b.iter(|| {
+            let mut p = RtpPacket::new_checked(black_box(&mut buf[..])).unwrap();
+            let (s, t) = (p.sequence_number(), p.timestamp());
+            p.set_ssrc(0xC0FFEE);
+            p.set_sequence_number(s.wrapping_add(1));
+            p.set_timestamp(t.wrapping_add(160));
+        })
+    });
+    let sr = rtcp_sr_sdes();
+    g.bench_function(format!("rtcp/parse/sr_sdes/{}", sr.len()), |b| {
+        b.iter(|| {
+            let c = RtcpCompound::new_checked(black_box(&sr[..])).unwrap();
+            black_box(c.iter().count())
+        })
+    });
+    let mut sr_mut = rtcp_sr_sdes();
+    g.bench_function(format!("rtcp/rewrite/sr_sdes/{}", sr_mut.len()), |b| {
+        b.iter(|| rtcp::rewrite(black_box(&mut sr_mut[..]), |_, v| v ^ 1))
+    });
+    let stun = stun_binding();
+    g.bench_function(format!("stun/parse/binding/{}", stun.len()), |b| {
+        b.iter(|| black_box(StunPacket::new_checked(black_box(&stun[..])).is_ok()))
+    });
+    let mixed = [
+        plain.clone(),
+        sr.clone(),
+        stun.clone(),
+        vec![22, 254, 253, 0],
+    ];
+    g.bench_function("demux/classify/mixed/1", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) & 3;
+            black_box(wire::classify(black_box(&mixed[i])))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

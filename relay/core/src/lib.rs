@@ -16,3 +16,7 @@ mod shard;
 pub mod wire;
 
 pub use shard::{IoRequest, Shard, Transmit, Verdict};
+mod fuzz;
+
+#[doc(hidden)]
+pub use fuzz::fuzz_shard;

@@ -463,7 +463,7 @@ impl Shard {
         src: SocketAddr,
         buf: &[u8],
     ) -> Result<(LegId, Component), DropReason> {
-        RtcpCompound::new_checked(&*buf).map_err(DropReason::from)?;
+        RtcpCompound::new_checked(buf).map_err(DropReason::from)?;
         if leg.rtcp_remote != Some(src) {
             // RTCP never teaches the latch on its own; a NAT may still move
             // its port, so accept it from the latched RTP host once learned.
