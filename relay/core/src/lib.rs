@@ -15,7 +15,7 @@ pub mod flow;
 mod shard;
 pub mod wire;
 
-pub use shard::{IoRequest, Shard, Transmit, Verdict};
+pub use shard::{memory_per_flow, memory_per_port, IoRequest, Shard, Transmit, Verdict};
 mod fuzz;
 
 #[doc(hidden)]

@@ -66,7 +66,8 @@ enum Component {
 pub struct Shard {
     mailbox: Arc<Mailbox>,
     slice: PortRange,
-    legs: Vec<Option<Leg>>,
+    /// Indexed by port offset; boxed so an empty port costs a pointer.
+    legs: Vec<Option<Box<Leg>>>,
     io: VecDeque<IoRequest>,
     next_scan: Option<Instant>,
     events_pending: bool,
@@ -203,7 +204,7 @@ impl Shard {
                 dscp: spec.dscp,
             });
         }
-        self.legs[slot] = Some(Leg::new(id, spec, now));
+        self.legs[slot] = Some(Box::new(Leg::new(id, spec, now)));
         self.mailbox.counters().legs_active.add(1);
         if self.next_scan.is_none() {
             self.next_scan = Some(now + TIMEOUT_SCAN);
@@ -575,7 +576,7 @@ impl Shard {
     }
 }
 
-fn leg_id_at(legs: &[Option<Leg>], slot: usize) -> Option<LegId> {
+fn leg_id_at(legs: &[Option<Box<Leg>>], slot: usize) -> Option<LegId> {
     legs.get(slot).and_then(|l| l.as_ref()).map(|l| l.id)
 }
 
@@ -780,6 +781,14 @@ mod tests {
     }
 
     #[test]
+    fn a_bridged_flow_costs_under_two_kib() {
+        // 16 bytes per port for the runtime's socket slot (descriptor + generation, padded).
+        let with_sockets = memory_per_flow(false) + 4 * 16;
+        assert!(with_sockets <= 2048, "{with_sockets} bytes per bridged flow");
+        assert!(memory_per_flow(true) + 2 * 16 <= 2048, "{} bytes with rtcp-mux", memory_per_flow(true));
+    }
+
+    #[test]
     fn bind_failure_removes_the_leg() {
         let t = Instant::now();
         let mut s = shard();
@@ -815,4 +824,19 @@ mod tests {
             error: LegError::Bind(98)
         }));
     }
+}
+
+/// Userspace memory a bridged flow (two legs) costs a shard: per port of
+/// the slice a leg pointer and the leg counters (four ports with RTCP on
+/// separate ports, two with rtcp-mux), plus the two legs themselves. The
+/// runtime adds a socket slot per port. Receive buffers and rings are per
+/// shard and sized by throughput, not by flows.
+pub fn memory_per_flow(rtcp_mux: bool) -> usize {
+    let ports = if rtcp_mux { 2 } else { 4 };
+    ports * memory_per_port() + 2 * size_of::<Leg>()
+}
+
+/// Userspace memory per port of a shard's slice (leg pointer and counters).
+pub fn memory_per_port() -> usize {
+    size_of::<Option<Box<Leg>>>() + size_of::<relay_ctl::LegCounters>()
 }
