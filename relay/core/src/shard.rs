@@ -595,6 +595,21 @@ impl Notes {
     }
 }
 
+/// Userspace memory a bridged flow (two legs) costs a shard: per port of
+/// the slice a leg pointer and the leg counters (four ports with RTCP on
+/// separate ports, two with rtcp-mux), plus the two legs themselves. The
+/// runtime adds a socket slot per port. Receive buffers and rings are per
+/// shard and sized by throughput, not by flows.
+pub fn memory_per_flow(rtcp_mux: bool) -> usize {
+    let ports = if rtcp_mux { 2 } else { 4 };
+    ports * memory_per_port() + 2 * size_of::<Leg>()
+}
+
+/// Userspace memory per port of a shard's slice (leg pointer and counters).
+pub fn memory_per_port() -> usize {
+    size_of::<Option<Box<Leg>>>() + size_of::<relay_ctl::LegCounters>()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,8 +799,15 @@ mod tests {
     fn a_bridged_flow_costs_under_two_kib() {
         // 16 bytes per port for the runtime's socket slot (descriptor + generation, padded).
         let with_sockets = memory_per_flow(false) + 4 * 16;
-        assert!(with_sockets <= 2048, "{with_sockets} bytes per bridged flow");
-        assert!(memory_per_flow(true) + 2 * 16 <= 2048, "{} bytes with rtcp-mux", memory_per_flow(true));
+        assert!(
+            with_sockets <= 2048,
+            "{with_sockets} bytes per bridged flow"
+        );
+        assert!(
+            memory_per_flow(true) + 2 * 16 <= 2048,
+            "{} bytes with rtcp-mux",
+            memory_per_flow(true)
+        );
     }
 
     #[test]
@@ -824,19 +846,4 @@ mod tests {
             error: LegError::Bind(98)
         }));
     }
-}
-
-/// Userspace memory a bridged flow (two legs) costs a shard: per port of
-/// the slice a leg pointer and the leg counters (four ports with RTCP on
-/// separate ports, two with rtcp-mux), plus the two legs themselves. The
-/// runtime adds a socket slot per port. Receive buffers and rings are per
-/// shard and sized by throughput, not by flows.
-pub fn memory_per_flow(rtcp_mux: bool) -> usize {
-    let ports = if rtcp_mux { 2 } else { 4 };
-    ports * memory_per_port() + 2 * size_of::<Leg>()
-}
-
-/// Userspace memory per port of a shard's slice (leg pointer and counters).
-pub fn memory_per_port() -> usize {
-    size_of::<Option<Box<Leg>>>() + size_of::<relay_ctl::LegCounters>()
 }

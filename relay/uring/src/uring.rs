@@ -138,11 +138,20 @@ impl Drop for BufRing {
 }
 
 /// Creates a ring with the flags this backend wants, falling back to none.
+/// Single issuer with deferred task work (6.1+): completions are produced
+/// in batches when the shard enters the ring, not by interrupting it;
+/// older kernels get cooperative task work, then plain.
 pub(crate) fn new_ring(entries: u32) -> io::Result<IoUring> {
     IoUring::builder()
         .setup_single_issuer()
-        .setup_coop_taskrun()
+        .setup_defer_taskrun()
         .build(entries)
+        .or_else(|_| {
+            IoUring::builder()
+                .setup_single_issuer()
+                .setup_coop_taskrun()
+                .build(entries)
+        })
         .or_else(|_| IoUring::new(entries))
 }
 
@@ -156,6 +165,8 @@ struct Runtime<'a> {
     sockets: SocketTable,
     wake: &'a EventFd,
     pending_publish: bool,
+    /// The kernel takes a destination address on IORING_OP_SEND (6.0+).
+    send_to: bool,
 }
 
 /// Runs `shard` on io_uring until it is shut down.
@@ -196,6 +207,7 @@ pub(crate) fn run(mut shard: Shard, cfg: &RelayConfig, wake: &EventFd) -> io::Re
         sockets: SocketTable::new(shard.slice(), cfg.bind_addr, cfg.socket_buffer),
         wake,
         pending_publish: false,
+        send_to: probe_send_to(),
     };
     rt.arm_wake();
     shard.drain_commands(Instant::now());
@@ -425,17 +437,23 @@ impl Runtime<'_> {
                 };
                 let slot = &mut self.slots[usize::from(bid)];
                 let namelen = slot.name.write(t.to);
-                slot.iov.iov_base = payload_ptr.cast();
-                slot.iov.iov_len = t.len;
-                slot.hdr.msg_name = (&mut slot.name as *mut RawAddr).cast();
-                slot.hdr.msg_namelen = namelen;
-                slot.hdr.msg_iov = &mut slot.iov;
-                slot.hdr.msg_iovlen = 1;
                 slot.from_port = t.from_port;
-                let e = opcode::SendMsg::new(Fd(fd), &slot.hdr)
-                    .build()
-                    .user_data(ud(KIND_SEND, 0, u32::from(bid)));
-                self.push(&e);
+                let e = if self.send_to {
+                    // sendto: no msghdr for the kernel to copy in.
+                    opcode::Send::new(Fd(fd), payload_ptr, t.len as u32)
+                        .dest_addr((&slot.name as *const RawAddr).cast())
+                        .dest_addr_len(namelen)
+                        .build()
+                } else {
+                    slot.iov.iov_base = payload_ptr.cast();
+                    slot.iov.iov_len = t.len;
+                    slot.hdr.msg_name = (&mut slot.name as *mut RawAddr).cast();
+                    slot.hdr.msg_namelen = namelen;
+                    slot.hdr.msg_iov = &mut slot.iov;
+                    slot.hdr.msg_iovlen = 1;
+                    opcode::SendMsg::new(Fd(fd), &slot.hdr).build()
+                };
+                self.push(&e.user_data(ud(KIND_SEND, 0, u32::from(bid))));
             }
             Verdict::Drop(_) => self.recycle(bid),
         }
@@ -485,6 +503,30 @@ pub(crate) fn probe() -> Result<(), String> {
     drop(ring);
     drop(bufs);
     result
+}
+
+/// Whether IORING_OP_SEND accepts a destination address here: one datagram
+/// sent that way must arrive.
+fn probe_send_to() -> bool {
+    let run = || -> io::Result<bool> {
+        let ring = IoUring::new(4)?;
+        let rx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let tx = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        rx.set_read_timeout(Some(Duration::from_millis(200)))?;
+        let mut name = RawAddr::zeroed();
+        let len = name.write(rx.local_addr()?);
+        let msg = b"probe";
+        let e = opcode::Send::new(Fd(tx.as_raw_fd()), msg.as_ptr(), msg.len() as u32)
+            .dest_addr((&name as *const RawAddr).cast())
+            .dest_addr_len(len)
+            .build();
+        // SAFETY: `msg` and `name` outlive the request, which completes before we return.
+        unsafe { ring.submission_shared().push(&e) }.map_err(|_| io::Error::other("sq full"))?;
+        ring.submit_and_wait(1)?;
+        let mut buf = [0u8; 8];
+        Ok(matches!(rx.recv(&mut buf), Ok(5)))
+    };
+    run().unwrap_or(false)
 }
 
 fn probe_multishot(ring: &IoUring) -> Result<(), String> {
