@@ -124,7 +124,10 @@ fn run(path: &std::path::Path, stats_every: u64) -> anyhow::Result<()> {
     while !term.load(std::sync::atomic::Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
         for h in relay.shards() {
-            while h.poll_event().is_some() {}
+            let shard = h.shard().0;
+            while let Some(ev) = h.poll_event() {
+                log_event(shard, ev);
+            }
         }
         if stats_every > 0 && last.elapsed() >= Duration::from_secs(stats_every) {
             last = std::time::Instant::now();
@@ -147,4 +150,18 @@ fn run(path: &std::path::Path, stats_every: u64) -> anyhow::Result<()> {
     tracing::info!("shutting down");
     relay.shutdown()?;
     Ok(())
+}
+
+/// Relay events worth an operator's attention; the rest are debug.
+fn log_event(shard: u16, ev: relay_ctl::Event) {
+    use relay_ctl::Event;
+    match ev {
+        Event::Relatched { leg, from, to } => {
+            tracing::warn!(shard, %leg, %from, %to, "media source moved (re-latched after silence)")
+        }
+        Event::Latched { leg, addr } => tracing::info!(shard, %leg, %addr, "media source latched"),
+        Event::MediaTimeout { leg, idle } => tracing::warn!(shard, %leg, ?idle, "media timeout"),
+        Event::LegFailed { leg, error } => tracing::warn!(shard, %leg, %error, "relay command failed"),
+        other => tracing::debug!(shard, event = ?other, "relay event"),
+    }
 }
