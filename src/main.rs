@@ -161,7 +161,9 @@ fn log_event(shard: u16, ev: relay_ctl::Event) {
         }
         Event::Latched { leg, addr } => tracing::info!(shard, %leg, %addr, "media source latched"),
         Event::MediaTimeout { leg, idle } => tracing::warn!(shard, %leg, ?idle, "media timeout"),
-        Event::LegFailed { leg, error } => tracing::warn!(shard, %leg, %error, "relay command failed"),
+        Event::LegFailed { leg, error } => {
+            tracing::warn!(shard, %leg, %error, "relay command failed")
+        }
         other => tracing::debug!(shard, event = ?other, "relay event"),
     }
 }

@@ -74,10 +74,20 @@ fn ssrc_change_produces_no_sequence_or_timestamp_jump() {
         // The current source's sender report follows the rewrite: output
         // SSRC, and its RTP timestamp moved by the same offset as the media.
         let last_in_ts = 9_999_999 + 160 * 9;
-        a_rtcp.send_to(&rtcp_sr(0x2, last_in_ts), relay_addr(pa + 1)).unwrap();
+        a_rtcp
+            .send_to(&rtcp_sr(0x2, last_in_ts), relay_addr(pa + 1))
+            .unwrap();
         let (sr, _) = recv(&b_rtcp).expect("rewritten RTCP");
-        assert_eq!(ssrc_of_rtcp(&sr), 0xC0FFEE, "{backend:?}: SR sender SSRC rewritten");
-        assert_eq!(sr_rtp_ts(&sr), ts_of(out.last().unwrap()), "{backend:?}: SR timestamp on the output clock");
+        assert_eq!(
+            ssrc_of_rtcp(&sr),
+            0xC0FFEE,
+            "{backend:?}: SR sender SSRC rewritten"
+        );
+        assert_eq!(
+            sr_rtp_ts(&sr),
+            ts_of(out.last().unwrap()),
+            "{backend:?}: SR timestamp on the output clock"
+        );
         relay.shutdown().unwrap();
     }
 }

@@ -71,6 +71,9 @@ pub(crate) fn machine_line() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
         .unwrap_or_else(|| "unknown cpu".into());
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    // Not available_parallelism(): the blaster has pinned itself to one core by now.
+    let cores = std::fs::read_to_string("/proc/cpuinfo").map_or(0, |s| {
+        s.lines().filter(|l| l.starts_with("processor")).count()
+    });
     format!("Linux {} | {cpu} | {cores} cores", kernel.trim())
 }
