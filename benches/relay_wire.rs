@@ -37,7 +37,7 @@ fn rtcp_sr_sdes() -> Vec<u8> {
 }
 
 fn stun_binding() -> Vec<u8> {
-    let mut p = vec![0x00, 0x01, 0x00, 0x2c, 0x21, 0x12, 0xa4, 0x42];
+    let mut p = vec![0x00, 0x01, 0x00, 0x30, 0x21, 0x12, 0xa4, 0x42];
     p.extend_from_slice(&[7; 12]);
     p.extend_from_slice(&[0x00, 0x06, 0x00, 0x09]);
     p.extend_from_slice(b"abcd:efgh\0\0\0");
@@ -91,6 +91,8 @@ fn bench(c: &mut Criterion) {
         b.iter(|| rtcp::rewrite(black_box(&mut sr_mut[..]), |_, v| v ^ 1))
     });
     let stun = stun_binding();
+    assert!(StunPacket::new_checked(&stun[..]).is_ok(), "the bench packet must be valid STUN");
+    assert!(RtpPacket::new_checked(&ext[..]).is_ok() && RtcpCompound::new_checked(&sr[..]).is_ok());
     g.bench_function(format!("stun/parse/binding/{}", stun.len()), |b| {
         b.iter(|| black_box(StunPacket::new_checked(black_box(&stun[..])).is_ok()))
     });
