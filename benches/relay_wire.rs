@@ -91,7 +91,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| rtcp::rewrite(black_box(&mut sr_mut[..]), |_, v| v ^ 1))
     });
     let stun = stun_binding();
-    assert!(StunPacket::new_checked(&stun[..]).is_ok(), "the bench packet must be valid STUN");
+    assert!(
+        StunPacket::new_checked(&stun[..]).is_ok(),
+        "the bench packet must be valid STUN"
+    );
     assert!(RtpPacket::new_checked(&ext[..]).is_ok() && RtcpCompound::new_checked(&sr[..]).is_ok());
     g.bench_function(format!("stun/parse/binding/{}", stun.len()), |b| {
         b.iter(|| black_box(StunPacket::new_checked(black_box(&stun[..])).is_ok()))

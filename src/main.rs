@@ -98,6 +98,10 @@ fn main() -> anyhow::Result<()> {
                     s.len()
                 );
             }
+            let host_cores = std::thread::available_parallelism().map_or(0, usize::from);
+            for c in relay.cores.iter().filter(|&&c| c >= host_cores) {
+                println!("warning: core {c} does not exist on this host ({host_cores} cores): that shard would run unpinned");
+            }
             match relay_uring::probe_uring() {
                 Ok(()) => println!("io_uring: available on this host"),
                 Err(reason) => {

@@ -119,3 +119,34 @@ fn removed_leg_stops_forwarding_and_frees_its_port() {
         relay.shutdown().unwrap();
     }
 }
+
+#[test]
+fn ipv6_legs_forward_between_ipv6_endpoints() {
+    let v6 = std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST);
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        panic!("IPv6 loopback is unavailable on this host; the relay's IPv6 path cannot be tested");
+    }
+    for backend in backends() {
+        let mut relay = start_on(backend, 20000, v6);
+        let h = &mut relay.shards()[0];
+        let (a, b) = (
+            std::net::UdpSocket::bind("[::1]:0").unwrap(),
+            std::net::UdpSocket::bind("[::1]:0").unwrap(),
+        );
+        for s in [&a, &b] {
+            s.set_read_timeout(Some(std::time::Duration::from_millis(500)))
+                .unwrap();
+        }
+        let (la, pa) = add_ready(h, strict_leg(addr(&a)));
+        let (lb, pb) = add_ready(h, strict_leg(addr(&b)));
+        bridge(h, la, lb);
+        a.send_to(&rtp(0, 5, 800, 0xA6), std::net::SocketAddr::new(v6, pa))
+            .unwrap();
+        let (got, from) = recv(&b).unwrap_or_else(|| panic!("{backend:?}: IPv6 packet lost"));
+        assert_eq!((seq_of(&got), from), (5, std::net::SocketAddr::new(v6, pb)));
+        b.send_to(&rtp(0, 6, 960, 0xB6), std::net::SocketAddr::new(v6, pb))
+            .unwrap();
+        assert_eq!(ssrc_of(&recv(&a).expect("IPv6 B->A").0), 0xB6);
+        relay.shutdown().unwrap();
+    }
+}

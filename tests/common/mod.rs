@@ -2,7 +2,7 @@
 //! endpoints on loopback, and RTP/RTCP packet builders.
 #![allow(dead_code, unreachable_pub)]
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
@@ -32,11 +32,17 @@ pub fn backends() -> Vec<BackendChoice> {
 }
 
 pub fn start(backend: BackendChoice, base: u16) -> Relay {
+    start_on(backend, base, IpAddr::from([127, 0, 0, 1]))
+}
+
+/// A one-shard relay binding its media sockets on `bind`.
+pub fn start_on(backend: BackendChoice, base: u16, bind: IpAddr) -> Relay {
     let slot = NEXT_RANGE.fetch_add(1, Ordering::Relaxed);
     let start = base + slot * 200;
     let cfg = RelayConfig {
         shards: 1,
         port_range: PortRange::new(start, start + 200),
+        bind_addr: bind,
         backend,
         buffers: 256,
         ring_entries: 256,
