@@ -113,12 +113,7 @@ mod tests {
         let mut x = 0x0123_4567_89ab_cdefu64;
         for _ in 0..20_000 {
             let mut buf = [0u8; 80];
-            for b in buf.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *b = x as u8;
-            }
+            x = crate::testutil::fill(x, &mut buf);
             buf[3] = [0x80, 0x81, 0x00, 0x16][(x >> 40) as usize & 3];
             buf[4] = [0, 8, 200, 201][(x >> 50) as usize & 3];
             super::fuzz_shard(&buf[..(x as usize) % 81]);

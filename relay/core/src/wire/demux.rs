@@ -144,12 +144,7 @@ mod tests {
         let mut x = 0xdead_beef_cafe_f00du64;
         for i in 0..5_000 {
             let mut buf = [0u8; 96];
-            for b in buf.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *b = x as u8;
-            }
+            x = crate::testutil::fill(x, &mut buf);
             buf[0] = [0x00, 0x80, 0x81, 0x16][i % 4] | (buf[0] & 0x01);
             fuzz_parse(&buf[..(x as usize) % 97]);
         }

@@ -711,12 +711,7 @@ mod tests {
         let mut x = 0x1234_5678_9abc_def1u64;
         for _ in 0..20_000 {
             let mut buf = [0u8; 64];
-            for byte in buf.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *byte = x as u8;
-            }
+            x = crate::testutil::fill(x, &mut buf);
             buf[0] = 0x80 | (buf[0] & 0x3f);
             buf[1] = 200 + (buf[1] % 8);
             buf[2] = 0;

@@ -564,12 +564,7 @@ mod tests {
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..20_000 {
             let mut buf = [0u8; 48];
-            for byte in buf.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *byte = x as u8;
-            }
+            x = crate::testutil::fill(x, &mut buf);
             buf[0] = (buf[0] & 0x3f) | 0x80;
             let n = (x as usize >> 20) % 49;
             if let Ok(p) = RtpPacket::new_checked(&buf[..n]) {
