@@ -5,13 +5,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use relay_core::{IoRequest, Shard, Verdict};
-use relay_ctl::{
-    Command, Latch, LegId, LegSpec, Mailbox, Mode, NoWake, PayloadTypes, PortRange, ShardId,
-};
+use relay_core::{Shard, Verdict};
 
 struct Counting;
 
@@ -58,71 +54,10 @@ fn rtp(pt: u8, seq: u16, ssrc: u32) -> Vec<u8> {
 
 #[test]
 fn mixed_stream_through_every_mode_allocates_nothing() {
-    let mb = Arc::new(Mailbox::new(
-        ShardId(0),
-        PortRange::new(20000, 20100),
-        64,
-        Arc::new(NoWake),
-    ));
-    let mut shard = Shard::new(mb.clone());
     let t0 = Instant::now();
-    let legs = [
-        (20000, Mode::Forward, Latch::Strict, false),
-        (
-            20002,
-            Mode::Rewrite {
-                ssrc: Some(9),
-                clock_rate: 8000,
-            },
-            Latch::Learn {
-                relearn_after_silence: Some(Duration::from_millis(50)),
-            },
-            false,
-        ),
-        (
-            20004,
-            Mode::Forward,
-            Latch::Learn {
-                relearn_after_silence: None,
-            },
-            true,
-        ),
-        (20006, Mode::Drop, Latch::Strict, true),
-    ];
-    for (i, &(port, mode, latch, mux)) in legs.iter().enumerate() {
-        let mut s = LegSpec::new(port);
-        s.remote = Some(a(4000 + i as u16));
-        s.mode = mode;
-        s.latch = latch;
-        s.rtcp_mux = mux;
-        s.payload_types = PayloadTypes::from_list(&[0, 8, 101]);
-        shard.handle_command(
-            t0,
-            Command::AddLeg {
-                leg: LegId::new((port - 20000) as u32, 1),
-                spec: s,
-            },
-        );
-    }
-    shard.handle_command(
-        t0,
-        Command::Bridge {
-            a: LegId::new(0, 1),
-            b: LegId::new(2, 1),
-        },
-    );
-    shard.handle_command(
-        t0,
-        Command::Bridge {
-            a: LegId::new(4, 1),
-            b: LegId::new(6, 1),
-        },
-    );
-    while let Some(r) = shard.poll_io() {
-        if let IoRequest::Open { port, .. } = r {
-            shard.handle_io_result(port, Ok(()));
-        }
-    }
+    // Legs in every mode: see relay_core::testkit::bridged_shard.
+    let mut shard = relay_core::testkit::bridged_shard(t0);
+    let mb = shard.mailbox().clone();
     let mut sr = vec![0x80, 200, 0, 6];
     sr.extend_from_slice(&[0, 0, 0, 1]);
     sr.extend_from_slice(&[0; 20]);

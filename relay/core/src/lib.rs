@@ -17,6 +17,8 @@ pub mod wire;
 
 pub use shard::{memory_per_flow, memory_per_port, IoRequest, Shard, Transmit, Verdict};
 mod fuzz;
+#[doc(hidden)]
+pub mod testkit;
 #[cfg(test)]
 mod testutil;
 
