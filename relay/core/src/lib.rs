@@ -13,6 +13,7 @@
 
 pub mod flow;
 mod shard;
+pub mod srtp;
 pub mod wire;
 
 pub use shard::{memory_per_flow, memory_per_port, IoRequest, Shard, Transmit, Verdict};

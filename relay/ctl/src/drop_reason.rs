@@ -36,10 +36,14 @@ pub enum DropReason {
     Unsupported,
     /// The kernel refused the send.
     SendError,
+    /// SRTP/SRTCP authentication tag did not verify.
+    SrtpAuth,
+    /// SRTP/SRTCP packet replayed or older than the replay window.
+    SrtpReplay,
 }
 
 impl DropReason {
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 18;
 
     pub const ALL: [Self; Self::COUNT] = [
         Self::Truncated,
@@ -58,6 +62,8 @@ impl DropReason {
         Self::NoDestination,
         Self::Unsupported,
         Self::SendError,
+        Self::SrtpAuth,
+        Self::SrtpReplay,
     ];
 
     /// Stable metric label.
@@ -79,6 +85,8 @@ impl DropReason {
             Self::NoDestination => "no_destination",
             Self::Unsupported => "unsupported",
             Self::SendError => "send_error",
+            Self::SrtpAuth => "srtp_auth",
+            Self::SrtpReplay => "srtp_replay",
         }
     }
 
