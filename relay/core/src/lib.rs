@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod flow;
+pub mod ice;
 mod shard;
 pub mod srtp;
 pub mod wire;

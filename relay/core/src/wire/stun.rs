@@ -126,6 +126,11 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
         (t & 0x000f) | ((t & 0x00e0) >> 1) | ((t & 0x3e00) >> 2)
     }
 
+    /// The whole message.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+
     pub fn transaction_id(&self) -> &[u8] {
         &self.buffer.as_ref()[field::TRANSACTION]
     }
@@ -191,12 +196,12 @@ impl<'a> Iterator for Attributes<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// RFC 5769 section 2.1 sample request (software, priority, ice-controlled,
     /// username, message-integrity, fingerprint).
-    const RFC5769_REQUEST: [u8; 108] = [
+    pub(crate) const RFC5769_REQUEST: [u8; 108] = [
         0x00, 0x01, 0x00, 0x58, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6,
         0x86, 0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x10, 0x53, 0x54, 0x55, 0x4e, 0x20, 0x74,
         0x65, 0x73, 0x74, 0x20, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x00, 0x24, 0x00, 0x04, 0x6e,
