@@ -314,7 +314,7 @@ impl Shard {
     }
 
     /// Classifies, checks and rewrites one datagram received on `local_port`
-    /// from `src`, in place.
+    /// from `src`, in place (the whole of `buf` is the datagram).
     #[inline]
     pub fn handle_datagram(
         &mut self,
@@ -323,12 +323,29 @@ impl Shard {
         src: SocketAddr,
         buf: &mut [u8],
     ) -> Verdict {
+        let len = buf.len();
+        self.handle_datagram_in(now, local_port, src, buf, len)
+    }
+
+    /// Like [`Shard::handle_datagram`] for a datagram of `len` bytes at the
+    /// start of a larger `buf`: the spare room takes the SRTP trailer when
+    /// a plain packet leaves through an encrypted leg.
+    #[inline]
+    pub fn handle_datagram_in(
+        &mut self,
+        now: Instant,
+        local_port: u16,
+        src: SocketAddr,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Verdict {
+        let len = len.min(buf.len());
         let counters = self.mailbox.counters();
         counters.rx_packets.incr();
-        counters.rx_bytes.add(buf.len() as u64);
+        counters.rx_bytes.add(len as u64);
         let verdict = match self.owner(local_port) {
             None => Verdict::Drop(DropReason::UnknownFlow),
-            Some((slot, component)) => self.media(now, slot, component, src, buf),
+            Some((slot, component)) => self.media(now, slot, component, src, buf, len),
         };
         let counters = self.mailbox.counters();
         match verdict {
@@ -349,23 +366,24 @@ impl Shard {
         component: Component,
         src: SocketAddr,
         buf: &mut [u8],
+        len: usize,
     ) -> Verdict {
-        let class = wire::classify(buf);
+        let class = wire::classify(&buf[..len]);
         let Some(leg) = self.legs[slot].as_mut() else {
             return Verdict::Drop(DropReason::UnknownFlow);
         };
         let counters = self.mailbox.counters().leg(slot as u32);
         if let Some(c) = counters {
             c.rx_packets.incr();
-            c.rx_bytes.add(buf.len() as u64);
+            c.rx_bytes.add(len as u64);
         }
         let mut notes = Notes::default();
         let result = match (class, component) {
-            (Class::Rtp, Component::Rtp) => Self::rtp_in(leg, now, src, buf, &mut notes),
+            (Class::Rtp, Component::Rtp) => Self::rtp_in(leg, now, src, buf, len, &mut notes),
             // RTCP is also taken on the RTP port of a non-mux leg (endpoints
             // that mux without negotiating it); the source checks still apply.
-            (Class::Rtcp, _) => Self::rtcp_in(leg, src, buf),
-            (Class::Stun, _) => match wire::StunPacket::new_checked(&*buf) {
+            (Class::Rtcp, _) => Self::rtcp_in(leg, src, buf, len),
+            (Class::Stun, _) => match wire::StunPacket::new_checked(&buf[..len]) {
                 // ICE arrives with the WebRTC leg; until then STUN is recognised and counted.
                 Ok(_) => {
                     if let Some(c) = counters {
@@ -381,13 +399,14 @@ impl Shard {
         if notes.any() {
             self.note(leg_id_at(&self.legs, slot), src, notes);
         }
-        let out = result.and_then(|(peer, component)| {
+        let out = result.and_then(|(peer, component, len)| {
             if component == Component::Rtcp {
                 let own = self.legs[slot].as_ref().and_then(|l| l.rewrite.as_ref());
                 let theirs = self.leg(peer).and_then(|l| l.rewrite.as_ref());
-                rewrite_rtcp(own, theirs, buf);
+                rewrite_rtcp(own, theirs, &mut buf[..len]);
             }
-            self.route(peer, component, buf.len())
+            let len = self.protect_out(peer, component, buf, len)?;
+            self.route(peer, component, len)
         });
         match out {
             Ok(t) => {
@@ -407,18 +426,27 @@ impl Shard {
         }
     }
 
-    /// Checks, latches and rewrites an RTP packet received on `leg`.
+    /// Checks, authenticates (encrypted legs), latches and rewrites an RTP
+    /// packet of `len` bytes received on `leg`. Returns the plain length.
     #[inline]
     fn rtp_in(
         leg: &mut Leg,
         now: Instant,
         src: SocketAddr,
         buf: &mut [u8],
+        len: usize,
         notes: &mut Notes,
-    ) -> Result<(LegId, Component), DropReason> {
-        let mut pkt = RtpPacket::new_checked(buf).map_err(DropReason::from)?;
-        let ssrc = pkt.ssrc();
-        if !leg.spec.payload_types.contains(pkt.payload_type()) {
+    ) -> Result<(LegId, Component, usize), DropReason> {
+        let mut len = len;
+        if leg.crypto.is_none() {
+            RtpPacket::new_checked(&buf[..len]).map_err(DropReason::from)?;
+        } else if len < RtpPacket::<&[u8]>::HEADER_LEN {
+            return Err(DropReason::Truncated);
+        }
+        // Payload type and SSRC are in the clear on SRTP too.
+        let pt = buf[1] & 0x7f;
+        let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+        if !leg.spec.payload_types.contains(pt) {
             // Never learned from, never forwarded.
             return Err(if leg.rtp.check_other(src) {
                 DropReason::UnexpectedPayloadType
@@ -429,6 +457,13 @@ impl Shard {
         let outcome = leg.rtp.check_media(now, src, ssrc);
         if outcome == LatchOutcome::Reject {
             return Err(DropReason::WrongSource);
+        }
+        if let Some(c) = leg.crypto.as_mut() {
+            // Authenticated before it may teach the latch (RTP Bleed).
+            len =
+                c.rx.unprotect_rtp(&mut buf[..len])
+                    .map_err(DropReason::from)?;
+            RtpPacket::new_checked(&buf[..len]).map_err(DropReason::from)?;
         }
         let prev = leg.rtp.remote;
         leg.rtp.commit(now, src, ssrc, outcome);
@@ -449,22 +484,51 @@ impl Shard {
         }
         let peer = leg.peer.ok_or(DropReason::NotBridged)?;
         if let Some(rw) = leg.rewrite.as_mut() {
+            let mut pkt = RtpPacket::new_unchecked(&mut buf[..len]);
             let out = rw.rewrite(now, ssrc, pkt.sequence_number(), pkt.timestamp());
             pkt.set_ssrc(out.ssrc);
             pkt.set_sequence_number(out.seq);
             pkt.set_timestamp(out.ts);
         }
-        Ok((peer, Component::Rtp))
+        Ok((peer, Component::Rtp, len))
     }
 
-    /// Checks and rewrites an RTCP compound packet received on `leg`.
+    /// Protects a packet leaving through an encrypted `peer` leg, in place;
+    /// returns its length on the wire.
+    #[inline]
+    fn protect_out(
+        &mut self,
+        peer: LegId,
+        component: Component,
+        buf: &mut [u8],
+        len: usize,
+    ) -> Result<usize, DropReason> {
+        let Some(Some(p)) = self.legs.get_mut(peer.slot as usize) else {
+            return Err(DropReason::NotBridged);
+        };
+        let Some(c) = p.crypto.as_mut() else {
+            return Ok(len);
+        };
+        match component {
+            Component::Rtp => c.tx.protect_rtp(buf, len),
+            Component::Rtcp => c.tx.protect_rtcp(buf, len),
+        }
+        .map_err(DropReason::from)
+    }
+
+    /// Checks (and on encrypted legs authenticates and decrypts) an RTCP
+    /// compound packet of `len` bytes received on `leg`.
     #[inline]
     fn rtcp_in(
         leg: &mut Leg,
         src: SocketAddr,
-        buf: &[u8],
-    ) -> Result<(LegId, Component), DropReason> {
-        RtcpCompound::new_checked(buf).map_err(DropReason::from)?;
+        buf: &mut [u8],
+        len: usize,
+    ) -> Result<(LegId, Component, usize), DropReason> {
+        let mut len = len;
+        if leg.crypto.is_none() {
+            RtcpCompound::new_checked(&buf[..len]).map_err(DropReason::from)?;
+        }
         if leg.rtcp_remote != Some(src) {
             // RTCP never teaches the latch on its own; a NAT may still move
             // its port, so accept it from the latched RTP host once learned.
@@ -472,13 +536,20 @@ impl Shard {
             if !same_host {
                 return Err(DropReason::WrongSource);
             }
-            leg.rtcp_remote = Some(src);
         }
+        if let Some(c) = leg.crypto.as_mut() {
+            len =
+                c.rx.unprotect_rtcp(&mut buf[..len])
+                    .map_err(DropReason::from)?;
+            RtcpCompound::new_checked(&buf[..len]).map_err(DropReason::from)?;
+        }
+        // Only a checked (and on encrypted legs authenticated) packet moves the RTCP address.
+        leg.rtcp_remote = Some(src);
         if leg.spec.mode == Mode::Drop {
             return Err(DropReason::ModeDrop);
         }
         let peer = leg.peer.ok_or(DropReason::NotBridged)?;
-        Ok((peer, Component::Rtcp))
+        Ok((peer, Component::Rtcp, len))
     }
 
     /// Where a packet for `peer` goes.

@@ -26,4 +26,4 @@ pub use event::{Event, LegError};
 pub use ids::{LegId, ShardId};
 pub use mailbox::{Mailbox, NoWake, SendError, ShardHandle, Wake};
 pub use ports::{PortAllocator, PortError, PortRange};
-pub use rule::{Latch, LegSpec, Mode, PayloadTypes};
+pub use rule::{Latch, LegSpec, Mode, PayloadTypes, SrtpKeys, SrtpProfile};

@@ -61,6 +61,32 @@ pub enum Mode {
     Drop,
 }
 
+/// SRTP protection profile of an encrypted leg (RFC 5764 section 4.1.2).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SrtpProfile {
+    Aes128CmSha1_80,
+    Aes128CmSha1_32,
+}
+
+/// Keys of an encrypted leg: master key (16 bytes) followed by master salt
+/// (14 bytes), for what the remote sends (`rx`) and what we send (`tx`).
+/// From DTLS-SRTP keying material or SDES `a=crypto` lines.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub struct SrtpKeys {
+    pub profile: SrtpProfile,
+    pub rx: [u8; 30],
+    pub tx: [u8; 30],
+}
+
+impl std::fmt::Debug for SrtpKeys {
+    // Keys never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SrtpKeys")
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A leg: a local port, the remote it expects, and its mode.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct LegSpec {
@@ -80,6 +106,9 @@ pub struct LegSpec {
     pub media_timeout: Duration,
     /// DSCP for what this leg sends (0 = leave as is). EF = 46.
     pub dscp: u8,
+    /// SRTP/SRTCP on this leg: received packets are authenticated (before
+    /// they can teach the latch) and decrypted; sent packets are protected.
+    pub srtp: Option<SrtpKeys>,
 }
 
 impl LegSpec {
@@ -98,6 +127,7 @@ impl LegSpec {
             mode: Mode::Forward,
             media_timeout: Duration::from_secs(60),
             dscp: 0,
+            srtp: None,
         }
     }
 

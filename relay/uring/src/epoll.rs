@@ -243,12 +243,15 @@ fn receive_batch(
         };
         let truncated = b.hdrs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
         let start = i * b.buf_size;
-        let buf = &mut b.bufs[start..start + len.min(b.buf_size)];
+        // The whole slot: the room past `len` takes an SRTP trailer.
+        let buf = &mut b.bufs[start..start + b.buf_size];
         if truncated {
             shard.handle_oversize();
             continue;
         }
-        if let Verdict::Forward(t) = shard.handle_datagram(now, port, src, buf) {
+        if let Verdict::Forward(t) =
+            shard.handle_datagram_in(now, port, src, buf, len.min(b.buf_size))
+        {
             let k = b.out.len();
             let namelen = b.out_names[k].write(t.to);
             b.out_iov[k].iov_base = buf.as_mut_ptr().cast();

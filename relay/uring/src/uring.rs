@@ -426,9 +426,10 @@ impl Runtime<'_> {
             self.recycle(bid);
             return;
         };
-        let payload = &mut buf[payload_off..payload_off + payloadlen as usize];
+        // The rest of the buffer is spare room for an SRTP trailer.
+        let payload = &mut buf[payload_off..];
         let payload_ptr = payload.as_mut_ptr();
-        match shard.handle_datagram(now, port, src, payload) {
+        match shard.handle_datagram_in(now, port, src, payload, payloadlen as usize) {
             Verdict::Forward(t) => {
                 let Some(fd) = self.sockets.fd(t.from_port) else {
                     shard.handle_send_error(t.from_port);

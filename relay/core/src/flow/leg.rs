@@ -3,10 +3,37 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use relay_ctl::{LegId, LegSpec, Mode};
+use relay_ctl::{LegId, LegSpec, Mode, SrtpKeys, SrtpProfile};
 
 use super::latch::LatchState;
 use super::rewrite::Rewriter;
+use crate::srtp::{Profile, SrtpContext};
+
+/// SRTP contexts of an encrypted leg: what the remote sends, what we send.
+#[derive(Clone, Debug)]
+pub(crate) struct LegCrypto {
+    pub(crate) rx: SrtpContext,
+    pub(crate) tx: SrtpContext,
+}
+
+impl LegCrypto {
+    fn new(keys: &SrtpKeys) -> Self {
+        let profile = match keys.profile {
+            SrtpProfile::Aes128CmSha1_80 => Profile::Aes128CmSha1_80,
+            SrtpProfile::Aes128CmSha1_32 => Profile::Aes128CmSha1_32,
+        };
+        let ctx = |m: &[u8; 30]| {
+            let (mut key, mut salt) = ([0u8; 16], [0u8; 14]);
+            key.copy_from_slice(&m[..16]);
+            salt.copy_from_slice(&m[16..]);
+            SrtpContext::new(profile, &key, &salt)
+        };
+        Self {
+            rx: ctx(&keys.rx),
+            tx: ctx(&keys.tx),
+        }
+    }
+}
 
 /// A leg in a shard's table (indexed by its slot).
 #[derive(Clone, Debug)]
@@ -25,6 +52,8 @@ pub(crate) struct Leg {
     pub(crate) timed_out: bool,
     /// Sockets still to be confirmed open by the runtime (RTP, RTCP).
     pub(crate) pending_opens: u8,
+    /// SRTP contexts, on encrypted legs.
+    pub(crate) crypto: Option<Box<LegCrypto>>,
 }
 
 impl Leg {
@@ -40,6 +69,7 @@ impl Leg {
             seen_first: false,
             timed_out: false,
             pending_opens: if spec.rtcp_mux { 1 } else { 2 },
+            crypto: spec.srtp.as_ref().map(|k| Box::new(LegCrypto::new(k))),
         }
     }
 
@@ -59,6 +89,10 @@ impl Leg {
             if !keep {
                 self.rewrite = rewriter_for(spec.mode);
             }
+        }
+        if spec.srtp != self.spec.srtp {
+            // New keys (re-keying, or SRTP switched on or off): new contexts.
+            self.crypto = spec.srtp.as_ref().map(|k| Box::new(LegCrypto::new(k)));
         }
         self.spec = spec;
     }
