@@ -1,5 +1,5 @@
-//! Packet views: parse and in-place rewrite per packet.
-//! Ids: `area/op/variant/size` (bytes).
+//! Packet views: parse and in-place rewrite per packet, plus the SRTP
+//! context on the same RTP packet. Ids: `area/op/variant/size` (bytes).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use relay_core::wire::{self, rtcp, RtcpCompound, RtpPacket, StunPacket};
@@ -47,11 +47,11 @@ fn stun_binding() -> Vec<u8> {
     p
 }
 
-fn bench(c: &mut Criterion) {
-    let mut g = c.benchmark_group("wire");
+fn bench_rtp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rtp");
     g.throughput(Throughput::Elements(1));
     let plain = rtp_plain();
-    g.bench_function(format!("rtp/parse/plain/{}", plain.len()), |b| {
+    g.bench_function(format!("parse/plain/{}", plain.len()), |b| {
         b.iter(|| {
             let p = RtpPacket::new_checked(black_box(&plain[..])).unwrap();
             black_box((
@@ -63,14 +63,18 @@ fn bench(c: &mut Criterion) {
         })
     });
     let ext = rtp_ext_csrc();
-    g.bench_function(format!("rtp/parse/ext_csrc/{}", ext.len()), |b| {
+    assert_eq!(
+        RtpPacket::new_checked(&ext[..]).map(|p| p.extension_elements().count()),
+        Ok(2)
+    );
+    g.bench_function(format!("parse/ext_csrc/{}", ext.len()), |b| {
         b.iter(|| {
             let p = RtpPacket::new_checked(black_box(&ext[..])).unwrap();
             black_box((p.ssrc(), p.payload().len()))
         })
     });
     let mut buf = rtp_plain();
-    g.bench_function(format!("rtp/rewrite/ssrc_seq_ts/{}", buf.len()), |b| {
+    g.bench_function(format!("rewrite/ssrc_seq_ts/{}", buf.len()), |b| {
         b.iter(|| {
             let mut p = RtpPacket::new_checked(black_box(&mut buf[..])).unwrap();
             let (s, t) = (p.sequence_number(), p.timestamp());
@@ -79,33 +83,54 @@ fn bench(c: &mut Criterion) {
             p.set_timestamp(t.wrapping_add(160));
         })
     });
+    g.finish();
+}
+
+fn bench_rtcp(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rtcp");
+    g.throughput(Throughput::Elements(1));
     let sr = rtcp_sr_sdes();
-    g.bench_function(format!("rtcp/parse/sr_sdes/{}", sr.len()), |b| {
+    assert_eq!(
+        RtcpCompound::new_checked(&sr[..]).map(|c| c.iter().count()),
+        Ok(2)
+    );
+    g.bench_function(format!("parse/sr_sdes/{}", sr.len()), |b| {
         b.iter(|| {
             let c = RtcpCompound::new_checked(black_box(&sr[..])).unwrap();
             black_box(c.iter().count())
         })
     });
     let mut sr_mut = rtcp_sr_sdes();
-    g.bench_function(format!("rtcp/rewrite/sr_sdes/{}", sr_mut.len()), |b| {
+    g.bench_function(format!("rewrite/sr_sdes/{}", sr_mut.len()), |b| {
         b.iter(|| rtcp::rewrite(black_box(&mut sr_mut[..]), |_, v| v ^ 1))
     });
+    g.finish();
+}
+
+fn bench_stun(c: &mut Criterion) {
+    let mut g = c.benchmark_group("stun");
+    g.throughput(Throughput::Elements(1));
     let stun = stun_binding();
     assert!(
         StunPacket::new_checked(&stun[..]).is_ok(),
         "the bench packet must be valid STUN"
     );
-    assert!(RtpPacket::new_checked(&ext[..]).is_ok() && RtcpCompound::new_checked(&sr[..]).is_ok());
-    g.bench_function(format!("stun/parse/binding/{}", stun.len()), |b| {
+    g.bench_function(format!("parse/binding/{}", stun.len()), |b| {
         b.iter(|| black_box(StunPacket::new_checked(black_box(&stun[..])).is_ok()))
     });
+    g.finish();
+}
+
+fn bench_demux(c: &mut Criterion) {
+    let mut g = c.benchmark_group("demux");
+    g.throughput(Throughput::Elements(1));
     let mixed = [
-        plain.clone(),
-        sr.clone(),
-        stun.clone(),
+        rtp_plain(),
+        rtcp_sr_sdes(),
+        stun_binding(),
         vec![22, 254, 253, 0],
     ];
-    g.bench_function("demux/classify/mixed/1", |b| {
+    g.bench_function("classify/mixed/1", |b| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) & 3;
@@ -115,10 +140,17 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, srtp);
+criterion_group!(
+    benches,
+    bench_rtp,
+    bench_rtcp,
+    bench_stun,
+    bench_demux,
+    bench_srtp
+);
 criterion_main!(benches);
 
-fn srtp(c: &mut Criterion) {
+fn bench_srtp(c: &mut Criterion) {
     use relay_core::srtp::{Profile, SrtpContext};
     let key = [7u8; 16];
     let salt = [9u8; 14];

@@ -54,46 +54,6 @@ pub fn parse(buf: &[u8]) -> Result<Class, DropReason> {
     }
 }
 
-/// Fuzzing entry point: classify, validate and touch every accessor and
-/// iterator of whatever the bytes are, then rewrite RTCP in place.
-pub fn fuzz_parse(data: &[u8]) {
-    let _ = parse(data);
-    if let Ok(p) = RtpPacket::new_checked(data) {
-        let _ = (
-            p.payload().len(),
-            p.extension_elements().count(),
-            p.csrcs().count(),
-            p.header_len(),
-        );
-    }
-    if let Ok(c) = RtcpCompound::new_checked(data) {
-        for p in c.iter() {
-            let _ = (
-                p.report_blocks().count(),
-                p.sender_info(),
-                p.bye_sources().count(),
-                p.media_ssrc(),
-                p.app_name(),
-            );
-            for (_, items) in p.sdes_chunks() {
-                let _ = items.count();
-            }
-        }
-    }
-    if let Ok(s) = StunPacket::new_checked(data) {
-        let _ = (
-            s.class(),
-            s.method(),
-            s.attributes().count(),
-            s.attribute_offset(super::stun::ATTR_FINGERPRINT),
-        );
-    }
-    let mut buf = [0u8; 1500];
-    let n = data.len().min(buf.len());
-    buf[..n].copy_from_slice(&data[..n]);
-    super::rtcp::rewrite(&mut buf[..n], |_, v| v.wrapping_add(1));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,22 +91,53 @@ mod tests {
     }
 
     #[test]
+    fn every_first_byte() {
+        for b0 in 0..=255u8 {
+            let want = match b0 {
+                0..=3 => Class::Stun,
+                16..=19 => Class::Zrtp,
+                20..=63 => Class::Dtls,
+                64..=79 => Class::TurnChannel,
+                128..=191 => Class::Rtp,
+                _ => Class::Unknown,
+            };
+            for b1 in 0..=255u8 {
+                let got = classify(&[b0, b1, 0, 0]);
+                let rtcp = want == Class::Rtp && (192..=223).contains(&b1);
+                assert_eq!(got, if rtcp { Class::Rtcp } else { want }, "{b0} {b1}");
+            }
+        }
+    }
+
+    #[test]
     fn parse_reports_reasons() {
         assert_eq!(parse(&[]), Err(DropReason::Unclassified));
         assert_eq!(parse(&[0x80]), Err(DropReason::Truncated));
         assert_eq!(parse(&[0x80, 201, 0, 9]), Err(DropReason::BadRtcp));
         assert_eq!(parse(&[0, 1, 0, 0]), Err(DropReason::BadStun));
         assert_eq!(parse(&[22, 254, 253]), Ok(Class::Dtls));
-    }
-
-    #[test]
-    fn fuzz_entry_survives_noise() {
-        let mut x = 0xdead_beef_cafe_f00du64;
-        for i in 0..5_000 {
-            let mut buf = [0u8; 96];
-            x = crate::testutil::fill(x, &mut buf);
-            buf[0] = [0x00, 0x80, 0x81, 0x16][i % 4] | (buf[0] & 0x01);
-            fuzz_parse(&buf[..(x as usize) % 97]);
-        }
+        assert_eq!(parse(&[17, 0]), Ok(Class::Zrtp));
+        assert_eq!(parse(&[0x40, 0, 0, 0]), Ok(Class::TurnChannel));
+        assert_eq!(parse(&[100, 0]), Err(DropReason::Unclassified));
+        assert_eq!(
+            parse(&[0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Ok(Class::TurnChannel)
+        );
+        assert_eq!(
+            parse(&[0x70, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]),
+            Err(DropReason::Unclassified)
+        );
+        assert_eq!(
+            parse(&[0x80, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]),
+            Ok(Class::Rtp)
+        );
+        assert_eq!(parse(&[0x40, 200, 0, 0]), Ok(Class::TurnChannel));
+        assert_eq!(parse(&[0xC0, 0, 0, 0]), Err(DropReason::Unclassified));
+        assert_eq!(parse(&[0x80, 0x80 | 96, 0, 1]), Err(DropReason::Truncated));
+        assert_eq!(
+            parse(&[0x81, 201, 0, 1, 0, 0, 0, 1]),
+            Err(DropReason::BadRtcp)
+        );
+        assert_eq!(parse(&[0x80, 201, 0, 1, 0, 0, 0, 1]), Ok(Class::Rtcp));
     }
 }

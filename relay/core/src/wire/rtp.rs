@@ -12,7 +12,14 @@
 //! ```
 //!
 //! [`RtpPacket::new_checked`] validates every length once; afterwards no
-//! accessor can panic.
+//! accessor can panic. Header extensions in the RFC 8285 one-byte (profile
+//! `0xBEDE`) and two-byte (`0x100X`, X = appbits) forms have their elements
+//! walked too: an element running past the block is an error. In the
+//! one-byte form a zero byte is padding, and ID 15 (reserved, RFC 8285
+//! 4.2) or ID 0 with a non-zero length (not padding, not a valid ID; the
+//! way libwebrtc reads it) ends processing of the block without error. In
+//! the two-byte form a zero ID byte is one byte of padding. Blocks with
+//! any other profile are opaque.
 
 use std::fmt;
 
@@ -70,8 +77,9 @@ mod field {
 
 /// Profile value of the RFC 8285 one-byte header form.
 pub const ONE_BYTE_PROFILE: u16 = 0xBEDE;
-/// Profile values `0x1000..=0x100F` are the RFC 8285 two-byte form (low 4 bits: appbits).
+/// Mask selecting the fixed part of a two-byte profile (the low 4 bits are appbits).
 pub const TWO_BYTE_PROFILE_MASK: u16 = 0xFFF0;
+/// Profile values `0x1000..=0x100F` are the RFC 8285 two-byte form.
 pub const TWO_BYTE_PROFILE: u16 = 0x1000;
 
 /// A view of an RTP packet over a byte buffer.
@@ -81,6 +89,7 @@ pub struct RtpPacket<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> RtpPacket<T> {
+    /// Length of the fixed header.
     pub const HEADER_LEN: usize = 12;
 
     /// Wraps a buffer without checking it: for packets we build ourselves.
@@ -133,6 +142,11 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
 
     pub fn into_inner(self) -> T {
         self.buffer
+    }
+
+    /// The whole packet.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buffer.as_ref()
     }
 
     #[inline]
@@ -194,7 +208,7 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
     }
 
     pub fn csrcs(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..usize::from(self.csrc_count())).filter_map(move |i| self.csrc(i))
+        (0..usize::from(self.csrc_count())).map_while(move |i| self.csrc(i))
     }
 
     fn ext_start(&self) -> usize {
@@ -234,6 +248,7 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
         self.ext_start() + self.extension_data().map_or(0, |d| 4 + d.len())
     }
 
+    /// Padding bytes at the end, count byte included (0 without the P bit).
     pub fn padding_len(&self) -> usize {
         let b = self.buffer.as_ref();
         if self.padding() {
@@ -278,6 +293,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> RtpPacket<T> {
         self.buffer.as_mut()[field::SSRC].copy_from_slice(&v.to_be_bytes());
     }
 
+    /// The payload, without padding, writable in place.
     pub fn payload_mut(&mut self) -> &mut [u8] {
         let (start, pad) = (self.header_len(), self.padding_len());
         let b = self.buffer.as_mut();
@@ -363,8 +379,10 @@ impl<'a> Iterator for Elements<'a> {
                 (first, usize::from(len), 2)
             } else {
                 let id = first >> 4;
-                if id == 15 {
-                    // RFC 8285 section 4.2: ID 15 stops processing of the block.
+                if id == 15 || id == 0 {
+                    // RFC 8285 section 4.2: ID 15 stops processing of the
+                    // block. ID 0 is only valid as a whole zero byte
+                    // (padding, above); with a length it is not an element.
                     self.pos = self.data.len();
                     return None;
                 }
@@ -501,6 +519,85 @@ mod tests {
             DropReason::from(RtpError::BadCsrcLength),
             DropReason::BadLength
         );
+    }
+
+    fn with_ext(profile: u16, data: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x90, 0x00, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+        b.extend_from_slice(&profile.to_be_bytes());
+        b.extend_from_slice(&((data.len() / 4) as u16).to_be_bytes());
+        b.extend_from_slice(data);
+        b
+    }
+
+    #[test]
+    fn extension_forms() {
+        // Two-byte form with appbits 0x3, an empty element, padding between.
+        let b = with_ext(0x1003, &[0x01, 0x01, 0xaa, 0x00, 0x02, 0x00, 0x00, 0x00]);
+        let p = RtpPacket::new_checked(&b[..]).unwrap();
+        let els: Vec<_> = p.extension_elements().collect();
+        assert_eq!(els, vec![(1, &[0xaa][..]), (2, &[][..])]);
+        assert_eq!(p.extension_data().map(<[u8]>::len), Some(8));
+        assert_eq!(p.payload(), &[] as &[u8]);
+        // Two-byte element longer than the block, or missing its length byte.
+        for data in [[0x01, 0x05, 0xaa, 0xbb], [0x00, 0x00, 0x00, 0x07]] {
+            assert_eq!(
+                RtpPacket::new_checked(&with_ext(0x1000, &data)[..]).unwrap_err(),
+                RtpError::BadExtension
+            );
+        }
+        // Any other profile is opaque: valid, no elements.
+        let b = with_ext(0xABCD, &[0xff; 8]);
+        let p = RtpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(p.extension_profile(), Some(0xABCD));
+        assert_eq!(p.extension_elements().count(), 0);
+        assert_eq!(p.header_len(), 12 + 4 + 8);
+        // 0x1010 is not a two-byte profile (only the low 4 bits are appbits).
+        let b = with_ext(0x1010, &[0x01, 0x05, 0xaa, 0xbb]);
+        assert!(RtpPacket::new_checked(&b[..]).is_ok());
+        // One-byte ID 0 with a length ends processing without error.
+        let b = with_ext(ONE_BYTE_PROFILE, &[0x10, 0xaa, 0x05, 0xff]);
+        let p = RtpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!(
+            p.extension_elements().collect::<Vec<_>>(),
+            vec![(1, &[0xaa][..])]
+        );
+        // Extension with zero words.
+        let b = with_ext(ONE_BYTE_PROFILE, &[]);
+        let p = RtpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!((p.extension_data(), p.header_len()), (Some(&[][..]), 16));
+    }
+
+    #[test]
+    fn padding_limits_and_csrc_bounds() {
+        // Padding may take the whole payload, never the header.
+        let mut b = vec![
+            0xA1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 4,
+        ];
+        let p = RtpPacket::new_checked(&b[..]).unwrap();
+        assert_eq!((p.payload(), p.padding_len()), (&[][..], 4));
+        assert_eq!((p.csrc(0), p.csrc(1)), (Some(4), None));
+        *b.last_mut().unwrap() = 5;
+        assert_eq!(
+            RtpPacket::new_checked(&b[..]).unwrap_err(),
+            RtpError::BadPadding
+        );
+        // A packet with only the fixed header and the P bit: the count byte is
+        // the last header byte and cannot be padding.
+        let b = [0xA0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1];
+        assert_eq!(
+            RtpPacket::new_checked(&b[..]).unwrap_err(),
+            RtpError::BadPadding
+        );
+        for (e, r) in [
+            (RtpError::Truncated, DropReason::Truncated),
+            (RtpError::BadVersion, DropReason::BadVersion),
+            (RtpError::BadCsrcLength, DropReason::BadLength),
+            (RtpError::BadExtension, DropReason::BadExtension),
+            (RtpError::BadPadding, DropReason::BadPadding),
+        ] {
+            assert_eq!(DropReason::from(e), r);
+            assert!(!e.to_string().is_empty());
+        }
     }
 
     #[test]
