@@ -11,3 +11,12 @@ pub(crate) fn fill(mut x: u64, buf: &mut [u8]) -> u64 {
     }
     x
 }
+
+/// Bytes from hex text; whitespace is ignored (test vectors are copied in groups).
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

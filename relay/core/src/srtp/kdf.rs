@@ -35,14 +35,7 @@ pub(crate) fn derive(master_key: &[u8; 16], master_salt: &[u8; 14], label: Label
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::testutil::hex;
 
     /// RFC 3711 appendix B.3.
     #[test]
